@@ -1,0 +1,1 @@
+//! Shu'an discovery engine.
