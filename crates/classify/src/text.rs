@@ -1,0 +1,554 @@
+//! Text scanning: findings with line and character offsets in unstructured text (logs, dumps).
+//!
+//! One pass over each line's bytes cuts ASCII tokens (digits, letters and the connectors that
+//! occur inside identifiers); validators run on those candidates only. Han-script entities
+//! (names, organisations, addresses) are found from cue words and dictionaries in a second,
+//! cheap pass that runs only on lines holding non-ASCII text. Weak shapes (passports, IMEI,
+//! QQ numbers…) count only with a context word before them on the line.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::Engine;
+use crate::dict::{self, is_han};
+use crate::entity::Entity;
+use crate::validate::{self, Validity};
+use crate::value::PLATE_PROVINCES;
+
+/// What a finding is: a built-in entity or a rule pack's detector (by index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    Builtin(Entity),
+    Custom(usize),
+}
+
+/// One sensitive value in text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// 1-based line number.
+    pub line: u64,
+    /// Offsets in Unicode scalar values within the line, end exclusive.
+    pub start: usize,
+    pub end: usize,
+    /// Byte offsets within the line, for masking.
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub found: Found,
+    pub confidence: f64,
+}
+
+/// Scan `text` (whole lines, `\n`-separated; the first is line `first_line`), appending findings.
+pub fn scan(engine: &Engine, text: &str, first_line: u64, out: &mut Vec<Finding>) {
+    let mut spans = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        spans.clear();
+        scan_line(engine, line, &mut spans);
+        resolve(line, first_line + i as u64, &mut spans, out);
+    }
+}
+
+/// A candidate before overlaps are resolved: byte range, what, confidence.
+type Span = (usize, usize, Found, f64);
+
+fn scan_line(engine: &Engine, line: &str, spans: &mut Vec<Span>) {
+    scan_ascii_tokens(line, spans);
+    if !line.is_ascii() {
+        scan_han(line, spans);
+    }
+    for (index, det) in engine.custom_detectors().iter().enumerate() {
+        for (s, e) in det.find_in_line(line) {
+            spans.push((s, e, Found::Custom(index), 0.8));
+        }
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'_' | b'@' | b'%' | b'+' | b'-')
+}
+
+fn scan_ascii_tokens(line: &str, spans: &mut Vec<Span>) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_token_byte(b[i]) {
+            i += 1;
+        }
+        // Connectors at the end belong to the sentence, not the identifier.
+        let mut end = i;
+        while end > start && !b[end - 1].is_ascii_alphanumeric() {
+            end -= 1;
+        }
+        classify_token(line, start, end, spans);
+    }
+}
+
+fn push(spans: &mut Vec<Span>, s: usize, e: usize, entity: Entity, confidence: f64) {
+    spans.push((s, e, Found::Builtin(entity), confidence));
+}
+
+/// Up to `chars` characters of the line before byte `at`.
+fn before(line: &str, at: usize, chars: usize) -> &str {
+    let head = &line[..at];
+    let start = head.char_indices().rev().nth(chars.saturating_sub(1)).map_or(0, |(i, _)| i);
+    &head[start..]
+}
+
+fn has_cue(window: &str, cues: &[&str]) -> bool {
+    cues.iter().any(|c| window.contains(c)) || {
+        let lower = window.to_ascii_lowercase();
+        cues.iter().any(|c| c.is_ascii() && lower.contains(c))
+    }
+}
+
+/// Words right before a number that say it is an order, transaction or serial number.
+const NOT_PERSONAL: &[&str] = &["订单", "单号", "流水", "交易号", "编号", "序列号", "工单", "批次", "order", "txn", "trade", "serial"];
+
+const ID_CUES: &[&str] = &["身份证", "证件", "身份号", "idcard", "id_card"];
+const CARD_CUES: &[&str] = &["卡", "card", "银行", "账户", "账号", "pan"];
+const IMEI_CUES: &[&str] = &["imei", "设备", "串号", "终端"];
+const PASSPORT_CUES: &[&str] = &["护照", "passport"];
+const PERMIT_CUES: &[&str] = &["通行证", "permit"];
+const QQ_CUES: &[&str] = &["qq"];
+const WECHAT_CUES: &[&str] = &["微信", "wechat", "weixin"];
+const POSTAL_CUES: &[&str] = &["邮编", "邮政编码", "zip", "postcode"];
+const BIRTH_CUES: &[&str] = &["出生", "生日", "birth", "dob"];
+const IMSI_CUES: &[&str] = &["imsi"];
+const ICCID_CUES: &[&str] = &["iccid", "sim"];
+
+fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
+    let t = &line.as_bytes()[s..e];
+    let ctx = || before(line, s, 12);
+    let mut digits = 0;
+    let mut letters = 0;
+    let (mut at, mut colon, mut dot, mut dash) = (false, 0, 0, 0);
+    for &c in t {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'a'..=b'z' | b'A'..=b'Z' => letters += 1,
+            b'@' => at = true,
+            b':' => colon += 1,
+            b'.' => dot += 1,
+            b'-' => dash += 1,
+            _ => {}
+        }
+    }
+    if at {
+        if validate::email(t) {
+            push(spans, s, e, Entity::Email, 0.95);
+        }
+        return;
+    }
+    if colon > 0 {
+        if validate::mac_address(t) {
+            push(spans, s, e, Entity::MacAddress, 0.9);
+        } else if colon >= 2 && validate::ipv6(t) {
+            push(spans, s, e, Entity::Ipv6, 0.9);
+        } else if let Some(p) = t.iter().position(|&c| c == b':') {
+            // An IPv4 address with a port.
+            if validate::ipv4(&t[..p]) {
+                push(spans, s, s + p, Entity::Ipv4, 0.85);
+            }
+        }
+        return;
+    }
+    if dot > 0 && letters == 0 && dash == 0 {
+        if dot == 3 && validate::ipv4(t) {
+            push(spans, s, e, Entity::Ipv4, 0.85);
+        } else if dot == 1 {
+            gps_from(line, s, e, spans);
+        }
+        return;
+    }
+    if dash > 0 && letters == 0 {
+        if validate::landline(t) {
+            push(spans, s, e, Entity::Landline, 0.85);
+        } else if validate::mobile(t) {
+            push(spans, s, e, Entity::Mobile, 0.9);
+        } else if dash == 2 && validate::birth_date(&line[s..e]) && has_cue(ctx(), BIRTH_CUES) {
+            push(spans, s, e, Entity::DateOfBirth, 0.8);
+        }
+        return;
+    }
+    if dash > 0 || dot > 0 {
+        return;
+    }
+    if letters == 0 {
+        classify_digits(line, s, e, spans);
+        return;
+    }
+    // Letters and digits.
+    if let Some(province) = line[..s].chars().next_back().filter(|c| PLATE_PROVINCES.contains(*c)) {
+        if validate::plate_tail(t) {
+            push(spans, s - province.len_utf8(), e, Entity::LicensePlate, 0.9);
+            return;
+        }
+    }
+    match t.len() {
+        18 if digits == 17 && matches!(t[17], b'X' | b'x') => classify_digits(line, s, e, spans),
+        18 => {
+            if validate::uscc(t).is_some() {
+                push(spans, s, e, Entity::Uscc, 0.95);
+            }
+        }
+        17 => {
+            if validate::vin(t) {
+                push(spans, s, e, Entity::Vin, 0.9);
+            }
+        }
+        8..=10 if validate::passport(t) && has_cue(ctx(), PASSPORT_CUES) => push(spans, s, e, Entity::Passport, 0.85),
+        8..=10 if validate::hk_macao_permit(t) && has_cue(ctx(), PERMIT_CUES) => {
+            push(spans, s, e, Entity::HkMacaoPermit, 0.8)
+        }
+        _ => {
+            if validate::wechat_id(t) && has_cue(ctx(), WECHAT_CUES) {
+                push(spans, s, e, Entity::Wechat, 0.75);
+            }
+        }
+    }
+}
+
+fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
+    let t = &line.as_bytes()[s..e];
+    let ctx = before(line, s, 8);
+    let cue = |cues: &[&str]| has_cue(ctx, cues);
+    match t.len() {
+        11 if validate::mobile(t) => {
+            // "+86 138…" and "+86-138…": the country code belongs to the number.
+            let lead = [&b"+86 "[..], b"+86-", b"+86"].into_iter().find(|p| line.as_bytes()[..s].ends_with(p));
+            push(spans, s - lead.map_or(0, <[u8]>::len), e, Entity::Mobile, 0.9);
+        }
+        18 => {
+            if validate::hmt_residence_permit(t) {
+                push(spans, s, e, Entity::HmtResidencePermit, 0.9);
+            } else if let Some(v) = validate::resident_id(t) {
+                if !cue(NOT_PERSONAL) || cue(ID_CUES) {
+                    push(spans, s, e, Entity::ResidentId, if v == Validity::Checked { 0.97 } else { 0.85 });
+                }
+            }
+        }
+        15 => {
+            if validate::imei(t) && cue(IMEI_CUES) {
+                push(spans, s, e, Entity::Imei, 0.9);
+            } else if validate::imsi(t) && cue(IMSI_CUES) {
+                push(spans, s, e, Entity::Imsi, 0.85);
+            } else if validate::resident_id(t).is_some() && cue(ID_CUES) {
+                push(spans, s, e, Entity::ResidentId, 0.8);
+            }
+        }
+        16..=20 => {
+            if validate::iccid(t) && cue(ICCID_CUES) {
+                push(spans, s, e, Entity::Iccid, 0.85);
+            } else if let Some(v) = validate::bank_card(t) {
+                let ok = match v {
+                    Validity::Checked => !cue(NOT_PERSONAL),
+                    Validity::Plausible => cue(CARD_CUES),
+                };
+                if ok {
+                    push(spans, s, e, Entity::BankCard, if v == Validity::Checked { 0.9 } else { 0.75 });
+                }
+            }
+        }
+        3 if dict::is_mobile_prefix(t) => {
+            // "138 0013 8000": the 3-4-4 spaced form, with "+86 " when present.
+            let b = line.as_bytes();
+            let end = s + 13;
+            if b.len() >= end && validate::mobile(&b[s..end]) && b.get(end).is_none_or(|c| !c.is_ascii_digit()) {
+                let lead = if b[..s].ends_with(b"+86 ") { 4 } else { 0 };
+                push(spans, s - lead, end, Entity::Mobile, 0.85);
+            }
+        }
+        6 if validate::postal_code(t) && cue(POSTAL_CUES) => push(spans, s, e, Entity::PostalCode, 0.75),
+        8 if validate::birth_date(&line[s..e]) && cue(BIRTH_CUES) => push(spans, s, e, Entity::DateOfBirth, 0.75),
+        _ => {}
+    }
+    if (5..=11).contains(&t.len()) && validate::qq(t) && cue(QQ_CUES) && !spans.iter().any(|sp| sp.0 <= s && sp.1 >= e) {
+        push(spans, s, e, Entity::Qq, 0.75);
+    }
+}
+
+/// `lat,lng` where the first number's token ends at `e`.
+fn gps_from(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
+    let b = line.as_bytes();
+    let mut j = e;
+    if b.get(j) != Some(&b',') {
+        return;
+    }
+    j += 1;
+    if b.get(j) == Some(&b' ') {
+        j += 1;
+    }
+    let second_start = j;
+    if b.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+        j += 1;
+    }
+    if j > second_start && validate::gps_pair(&b[s..j]) {
+        let start = if s > 0 && b[s - 1] == b'-' { s - 1 } else { s };
+        push(spans, start, j, Entity::GpsCoordinate, 0.85);
+    }
+}
+
+/// Kinds of Han lexicon entries.
+#[derive(Clone, Copy, PartialEq)]
+enum Lex {
+    NameCue,
+    OrgSuffix,
+    Religion,
+    Health,
+}
+
+struct Lexicon {
+    automaton: AhoCorasick,
+    kinds: Vec<Lex>,
+}
+
+/// Words after which a personal name follows.
+const NAME_CUES: &[&str] = &[
+    "姓名", "用户", "客户", "收件人", "寄件人", "收货人", "联系人", "申请人", "持卡人", "患者", "员工", "户主",
+    "法定代表人", "负责人", "经办人", "乘客", "旅客", "学生", "投诉人", "举报人", "当事人", "被保险人", "投保人",
+];
+
+fn lexicon() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    LEX.get_or_init(|| {
+        let mut words: Vec<&str> = Vec::new();
+        let mut kinds = Vec::new();
+        let mut add = |list: &[&'static str], kind: Lex| {
+            for w in list {
+                words.push(w);
+                kinds.push(kind);
+            }
+        };
+        add(NAME_CUES, Lex::NameCue);
+        add(&dict::ORG_SUFFIXES, Lex::OrgSuffix);
+        add(&dict::RELIGION_TERMS, Lex::Religion);
+        add(&dict::HEALTH_TERMS, Lex::Health);
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&words)
+            .expect("lexicon builds an automaton");
+        Lexicon { automaton, kinds }
+    })
+}
+
+fn scan_han(line: &str, spans: &mut Vec<Span>) {
+    let lex = lexicon();
+    let mut last_org_end = 0;
+    for m in lex.automaton.find_iter(line) {
+        match lex.kinds[m.pattern().as_usize()] {
+            Lex::NameCue => {
+                if let Some((s, e)) = name_after(line, m.end()) {
+                    push(spans, s, e, Entity::PersonName, 0.8);
+                }
+            }
+            Lex::OrgSuffix if m.end() > last_org_end => {
+                if let Some((s, e)) = org_ending_at(line, m.start(), m.end()) {
+                    last_org_end = e;
+                    push(spans, s, e, Entity::OrgName, 0.8);
+                }
+            }
+            Lex::Religion => push(spans, m.start(), m.end(), Entity::Religion, 0.7),
+            Lex::Health => push(spans, m.start(), m.end(), Entity::Health, 0.7),
+            Lex::OrgSuffix => {}
+        }
+    }
+    quoted_names(line, spans);
+    if ADDRESS_GATE.iter().any(|w| line.contains(w)) {
+        addresses(line, spans);
+    }
+}
+
+/// A name right after a cue: optional punctuation, then Han characters up to a character that
+/// ends names or four characters.
+fn name_after(line: &str, cue_end: usize) -> Option<(usize, usize)> {
+    let rest = &line[cue_end..];
+    let skipped = rest.len() - rest.trim_start_matches(['：', ':', '=', ' ', '"', '\'', '“', '‘']).len();
+    let start = cue_end + skipped;
+    let mut end = start;
+    for (n, c) in line[start..].chars().enumerate() {
+        if !is_han(c) || (n >= 2 && dict::ends_name(c)) || n == 4 {
+            break;
+        }
+        end += c.len_utf8();
+    }
+    dict::is_person_name(&line[start..end]).then_some((start, end))
+}
+
+/// Names in quotes: `'张三'`, `"李四"`, `“王五”`.
+fn quoted_names(line: &str, spans: &mut Vec<Span>) {
+    for (i, c) in line.char_indices() {
+        let close = match c {
+            '\'' => '\'',
+            '"' => '"',
+            '“' => '”',
+            '‘' => '’',
+            _ => continue,
+        };
+        let start = i + c.len_utf8();
+        let Some(len) = line[start..].find(close) else { continue };
+        let inner = &line[start..start + len];
+        if (2..=4).contains(&inner.chars().count()) && dict::is_person_name(inner) {
+            push(spans, start, start + len, Entity::PersonName, 0.75);
+        }
+    }
+}
+
+/// Words before an organisation's name that are not part of it.
+const ORG_LEADS: &[&str] = &["企业", "单位", "名称", "由", "向", "与", "和", "经", "据", "客户", "委托", "供应商", "合作方"];
+
+fn org_ending_at(line: &str, suffix_start: usize, suffix_end: usize) -> Option<(usize, usize)> {
+    // Later suffixes in the same run extend the name ("国际公司传媒有限公司").
+    let mut end = suffix_end;
+    loop {
+        let rest = &line[end..];
+        let run: usize = rest.chars().take_while(|&c| is_han(c)).map(char::len_utf8).sum();
+        match dict::ORG_SUFFIXES.iter().filter_map(|s| rest[..run].find(s).map(|p| p + s.len())).max() {
+            Some(more) if rest[..more].chars().all(is_han) && dict::org_suffix(&rest[..more]).is_some() => end += more,
+            _ => break,
+        }
+    }
+    let head = &line[..suffix_start];
+    let mut start = suffix_start;
+    for c in head.chars().rev() {
+        if !(is_han(c) || c.is_ascii_alphanumeric()) {
+            break;
+        }
+        start -= c.len_utf8();
+    }
+    let mut name = &line[start..end];
+    while let Some(lead) = ORG_LEADS.iter().find(|l| name.starts_with(*l) && name.len() > l.len()) {
+        name = &name[lead.len()..];
+    }
+    start = end - name.len();
+    dict::is_org_name(name).then_some((start, end))
+}
+
+/// Only lines holding one of these can hold an address worth the dictionary pass.
+const ADDRESS_GATE: &[&str] = &["路", "街", "道", "村", "镇", "乡", "室", "栋", "弄", "巷", "号"];
+
+/// Characters after which an address may start though they are Han ("家住", "位于").
+const ADDRESS_LEAD: &str = "住址在于至往到：";
+
+fn addresses(line: &str, spans: &mut Vec<Span>) {
+    let mut covered = 0;
+    for (s, _) in dict::division_names(line) {
+        if s < covered {
+            continue;
+        }
+        let prev = line[..s].chars().next_back();
+        if prev.is_some_and(|c| is_han(c) && !ADDRESS_LEAD.contains(c)) {
+            continue;
+        }
+        let end = s + line[s..]
+            .char_indices()
+            .find(|&(_, c)| !(is_han(c) || c.is_ascii_alphanumeric() || "-#（）()·".contains(c)))
+            .map_or(line.len() - s, |(i, _)| i);
+        if dict::is_address(&line[s..end]) {
+            push(spans, s, end, Entity::Address, 0.8);
+            covered = end;
+        }
+    }
+}
+
+/// Sort, drop overlaps (the longer span wins), convert to character offsets.
+fn resolve(line: &str, line_no: u64, spans: &mut [Span], out: &mut Vec<Finding>) {
+    spans.sort_by(|a, b| a.0.cmp(&b.0).then((b.1 - b.0).cmp(&(a.1 - a.0))));
+    let (mut byte_pos, mut char_pos, mut kept_end) = (0, 0, 0);
+    let mut chars_to = |to: usize| {
+        char_pos += line[byte_pos..to].chars().count();
+        byte_pos = to;
+        char_pos
+    };
+    let mut i = 0;
+    while i < spans.len() {
+        let (s, e, found, confidence) = spans[i];
+        i += 1;
+        if s < kept_end {
+            continue;
+        }
+        // A longer span starting inside this one wins over it (an address over its digits).
+        if spans[i..].iter().take_while(|o| o.0 < e).any(|o| o.1 - o.0 > e - s) {
+            continue;
+        }
+        kept_end = e;
+        let start = chars_to(s);
+        let end = chars_to(e);
+        out.push(Finding { line: line_no, start, end, byte_start: s, byte_end: e, found, confidence });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(String, &'static str)> {
+        let engine = Engine::builtin("general").unwrap();
+        let mut out = Vec::new();
+        scan(&engine, text, 1, &mut out);
+        out.iter()
+            .map(|f| {
+                let line = text.lines().nth((f.line - 1) as usize).unwrap();
+                let s: String = line.chars().skip(f.start).take(f.end - f.start).collect();
+                let Found::Builtin(e) = f.found else { panic!() };
+                (s, e.id())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn corpus_line_shapes() {
+        assert_eq!(
+            found("客户姓名：王璐，身份证号码：13040620050530118X，联系电话：15991655406"),
+            [("王璐".into(), "person_name"), ("13040620050530118X".into(), "cn_resident_id"), ("15991655406".into(), "cn_mobile")]
+        );
+        assert_eq!(
+            found("INSERT INTO t_user VALUES ('吴桂英','612421197103236587','caina@example.com');"),
+            [("吴桂英".into(), "person_name"), ("612421197103236587".into(), "cn_resident_id"), ("caina@example.com".into(), "email")]
+        );
+        assert_eq!(
+            found("订单350421202203318104已发货，收件地址：广东省肇庆市高要区活道镇长江路244号22栋1009室，收件人蓝红梅"),
+            [("广东省肇庆市高要区活道镇长江路244号22栋1009室".into(), "address"), ("蓝红梅".into(), "person_name")]
+        );
+        assert_eq!(
+            found("企业惠派国际公司传媒有限公司（统一社会信用代码53210102A2MH14DA77）提交了备案材料").first(),
+            Some(&("惠派国际公司传媒有限公司".into(), "org_name"))
+        );
+        assert_eq!(
+            found("车辆京NV8QNJ（车架号LHGXWBXJ3SK9Y737U）于2023-02-10 13:54:36位于35.286042,94.105632"),
+            [("京NV8QNJ".into(), "cn_license_plate"), ("LHGXWBXJ3SK9Y737U".into(), "vin"), ("35.286042,94.105632".into(), "gps_coordinate")]
+        );
+        assert_eq!(
+            found("设备IMEI 996292386688385 MAC 7a:23:99:28:76:e2 上报心跳，流水号8095890992906605"),
+            [("996292386688385".into(), "imei"), ("7a:23:99:28:76:e2".into(), "mac_address")]
+        );
+        assert_eq!(found("用户张伟于2023-01-01登录，手机号+86 138 0013 8000").first(), Some(&("张伟".into(), "person_name")));
+    }
+
+    #[test]
+    fn weak_shapes_need_context() {
+        assert!(found("错误码 E12345678 已记录").is_empty());
+        assert_eq!(found("护照号E12345678的旅客"), [("E12345678".into(), "cn_passport")]);
+        assert!(found("构建号 996292386688385").is_empty());
+    }
+
+    #[test]
+    fn offsets_count_characters() {
+        let engine = Engine::builtin("general").unwrap();
+        let mut out = Vec::new();
+        scan(&engine, "第一行\n手机13800138000", 7, &mut out);
+        assert_eq!((out[0].line, out[0].start, out[0].end), (8, 2, 13));
+        assert_eq!((out[0].byte_start, out[0].byte_end), (6, 17));
+    }
+}

@@ -1,0 +1,245 @@
+//! `shuan scan`: read inputs, classify them in parallel, build the report.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use shuan_classify::{Engine, Finding};
+use shuan_source::{Input, SourceError, TableReader, TextReader};
+
+use crate::report::{ColumnReport, FindingReport, InputError, Report, TableReport, mask};
+
+/// How a scan samples and what it shows.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Non-empty values profiled per column.
+    pub sample: usize,
+    /// Read every row and count every match (the volume of sensitive records).
+    pub full: bool,
+    /// Keep masked example values in the report.
+    pub show_samples: bool,
+}
+
+/// Rows read per batch from a table.
+const BATCH_ROWS: usize = 1024;
+/// Sparse columns may need more rows than `sample` to fill their sample; stop here regardless.
+const MAX_ROWS_FACTOR: u64 = 20;
+
+/// What one input produced.
+enum Outcome {
+    Table(TableReport),
+    Text(Vec<FindingReport>),
+    Failed(InputError),
+}
+
+fn failed(e: SourceError) -> Outcome {
+    Outcome::Failed(InputError { source: e.source_name().to_owned(), message: e.to_string() })
+}
+
+/// Scan files and folders. Every readable input is scanned; unreadable ones are listed in
+/// the report's errors.
+pub fn scan_paths(engine: &Engine, paths: &[PathBuf], opts: &ScanOptions, progress: bool) -> Report {
+    let mut outcomes = Vec::new();
+    let mut files = Vec::new();
+    for entry in shuan_source::walk(paths) {
+        match entry {
+            Ok(p) => files.push(p),
+            Err(e) => outcomes.push(failed(e)),
+        }
+    }
+    let bar = progress_bar(progress, files.len() as u64);
+    let collected = Mutex::new(outcomes);
+    files.par_iter().for_each(|path| {
+        bar.set_message(path.display().to_string());
+        let results: Vec<Outcome> = match shuan_source::open_path(path) {
+            Ok(inputs) => inputs.into_iter().map(|input| scan_input(engine, input, opts)).collect(),
+            Err(e) => vec![failed(e)],
+        };
+        collected.lock().expect("no panics while holding the lock").extend(results);
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let outcomes = collected.into_inner().expect("no panics while holding the lock");
+    build_report(engine, outcomes)
+}
+
+pub(crate) fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
+    use std::io::IsTerminal;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
+            .expect("static template is valid"),
+    );
+    bar
+}
+
+fn build_report(engine: &Engine, outcomes: Vec<Outcome>) -> Report {
+    let mut report = Report {
+        tables: Vec::new(),
+        findings: Vec::new(),
+        errors: Vec::new(),
+        summary: Default::default(),
+        rule_pack: String::new(),
+    };
+    for o in outcomes {
+        match o {
+            Outcome::Table(t) => report.tables.push(t),
+            Outcome::Text(f) => report.findings.extend(f),
+            Outcome::Failed(e) => report.errors.push(e),
+        }
+    }
+    // Parallel completion order is arbitrary; reports are compared and diffed, so sort.
+    report.tables.sort_by(|a, b| a.source.cmp(&b.source).then(a.name.cmp(&b.name)));
+    report.findings.sort_by(|a, b| a.source.cmp(&b.source).then(a.line.cmp(&b.line)).then(a.start.cmp(&b.start)));
+    report.errors.sort_by(|a, b| a.source.cmp(&b.source));
+    report.finish(engine);
+    report
+}
+
+/// Scan inputs that are already open (database tables, or tests), in parallel.
+pub fn scan_inputs(engine: &Engine, inputs: Vec<Result<Input, SourceError>>, opts: &ScanOptions, progress: bool) -> Report {
+    let bar = progress_bar(progress, inputs.len() as u64);
+    let outcomes: Vec<Outcome> = inputs
+        .into_par_iter()
+        .map(|input| {
+            let o = match input {
+                Ok(i) => scan_input(engine, i, opts),
+                Err(e) => failed(e),
+            };
+            bar.inc(1);
+            o
+        })
+        .collect();
+    bar.finish_and_clear();
+    build_report(engine, outcomes)
+}
+
+fn scan_input(engine: &Engine, input: Input, opts: &ScanOptions) -> Outcome {
+    let result = match input {
+        Input::Table(t) => scan_table(engine, t, opts).map(Outcome::Table),
+        Input::Text(t) => scan_text(engine, t, opts).map(Outcome::Text),
+    };
+    result.unwrap_or_else(failed)
+}
+
+fn scan_table(engine: &Engine, mut reader: Box<dyn TableReader>, opts: &ScanOptions) -> Result<TableReport, SourceError> {
+    let meta = reader.meta().clone();
+    let limit = (!opts.full).then_some(opts.sample);
+    let mut profiles: Vec<_> = meta.columns.iter().map(|c| engine.profile(&c.name, c.comment.as_deref(), limit)).collect();
+    let max_rows = (opts.sample as u64).saturating_mul(MAX_ROWS_FACTOR);
+    let mut rows_scanned = 0u64;
+    while let Some(rows) = reader.next_rows(BATCH_ROWS)? {
+        for row in &rows {
+            for (profile, cell) in profiles.iter_mut().zip(row) {
+                profile.observe(engine, cell.as_deref());
+            }
+        }
+        rows_scanned += rows.len() as u64;
+        if !opts.full && (profiles.iter().all(|p| p.is_full()) || rows_scanned >= max_rows) {
+            break;
+        }
+    }
+    let columns: Vec<ColumnReport> = profiles
+        .iter()
+        .zip(&meta.columns)
+        .enumerate()
+        .map(|(i, (p, c))| ColumnReport::from_label(i, p.label(engine), c.comment.clone(), c.data_type.clone(), opts.show_samples))
+        .collect();
+    let level = columns
+        .iter()
+        .filter_map(|c| c.level.as_deref())
+        .max_by_key(|l| engine.rules().level_rank(l))
+        .map(str::to_owned);
+    Ok(TableReport {
+        source: meta.source,
+        name: meta.name,
+        rows_scanned,
+        row_estimate: meta.row_estimate,
+        level,
+        columns,
+        notes: Vec::new(),
+    })
+}
+
+/// Pieces a text chunk is split into so both cores share a large file.
+const PIECES: usize = 8;
+
+fn scan_text(engine: &Engine, mut reader: Box<dyn TextReader>, opts: &ScanOptions) -> Result<Vec<FindingReport>, SourceError> {
+    let source = reader.source().to_owned();
+    let mut reports = Vec::new();
+    while let Some(chunk) = reader.next_chunk()? {
+        let pieces = split_lines(&chunk.text, PIECES, chunk.first_line);
+        let found: Vec<Vec<Finding>> = pieces
+            .par_iter()
+            .map(|&(text, first)| {
+                let mut out = Vec::new();
+                engine.scan_text(text, first, &mut out);
+                out
+            })
+            .collect();
+        for (piece, findings) in pieces.iter().zip(found) {
+            for f in findings {
+                let id = engine.found_id(f.found);
+                let sample = opts.show_samples.then(|| {
+                    let line = piece.0.split('\n').nth((f.line - piece.1) as usize).unwrap_or_default();
+                    mask(line.get(f.byte_start..f.byte_end).unwrap_or_default())
+                });
+                reports.push(FindingReport {
+                    source: source.clone(),
+                    line: f.line,
+                    start: f.start,
+                    end: f.end,
+                    level: engine.rules().rule(id).map(|r| r.2.to_owned()),
+                    entity: id.to_owned(),
+                    confidence: f.confidence,
+                    sample,
+                });
+            }
+        }
+    }
+    Ok(reports)
+}
+
+/// Split text into about `n` pieces at line boundaries, each with its first line's number.
+fn split_lines(text: &str, n: usize, first_line: u64) -> Vec<(&str, u64)> {
+    let target = text.len() / n + 1;
+    let mut pieces = Vec::with_capacity(n);
+    let mut start = 0;
+    let mut line = first_line;
+    while start < text.len() {
+        let mut end = (start + target).min(text.len());
+        while end < text.len() && !text.is_char_boundary(end) {
+            end += 1;
+        }
+        end = match memchr::memchr(b'\n', &text.as_bytes()[end..]) {
+            Some(p) => end + p + 1,
+            None => text.len(),
+        };
+        let piece = &text[start..end];
+        pieces.push((piece, line));
+        line += memchr::memchr_iter(b'\n', piece.as_bytes()).count() as u64;
+        start = end;
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_keep_line_numbers() {
+        let text = "a\nb\nc\nd\ne\n";
+        let pieces = split_lines(text, 3, 10);
+        assert_eq!(pieces.iter().map(|p| p.0).collect::<String>(), text);
+        let mut expected = 10;
+        for (piece, first) in &pieces {
+            assert_eq!(*first, expected);
+            expected += piece.matches('\n').count() as u64;
+        }
+    }
+}
