@@ -18,6 +18,8 @@ pub(crate) struct Utf8Transcoder<R> {
     input_start: usize,
     input_end: usize,
     input_done: bool,
+    /// The decoder has been told the input ended; it must not be called again.
+    finished: bool,
     output: Vec<u8>,
     output_start: usize,
     /// Bytes of input consumed, for the error message.
@@ -35,6 +37,7 @@ impl<R: Read> Utf8Transcoder<R> {
             input_start: 0,
             input_end: 0,
             input_done: false,
+            finished: false,
             output: Vec::with_capacity(BLOCK * 2),
             output_start: 0,
             consumed: 0,
@@ -45,7 +48,7 @@ impl<R: Read> Utf8Transcoder<R> {
     fn refill(&mut self) -> io::Result<()> {
         self.output.clear();
         self.output_start = 0;
-        while self.output.is_empty() {
+        while self.output.is_empty() && !self.finished {
             if self.input_start == self.input_end && !self.input_done {
                 self.input_start = 0;
                 self.input_end = read_retrying(&mut self.inner, &mut self.input)?;
@@ -56,9 +59,10 @@ impl<R: Read> Utf8Transcoder<R> {
                 let mut tail = [0u8; 16];
                 let (result, _, written) =
                     self.decoder.decode_to_utf8_without_replacement(&[], &mut tail, true);
+                self.finished = true;
                 self.check(result)?;
                 self.output.extend_from_slice(&tail[..written]);
-                return Ok(());
+                continue;
             }
             let pending = &self.input[self.input_start..self.input_end];
             let room = self
@@ -127,6 +131,15 @@ mod tests {
         let mut out = String::new();
         Utf8Transcoder::new(&gbk[..], encoding_rs::GB18030).read_to_string(&mut out).unwrap();
         assert_eq!(out, text);
+    }
+
+    #[test]
+    fn reading_past_the_end_keeps_returning_zero() {
+        let mut transcoder = Utf8Transcoder::new(&b"\xd5\xc5"[..], encoding_rs::GB18030);
+        let mut buf = [0u8; 8];
+        assert_eq!(transcoder.read(&mut buf).unwrap(), 3);
+        assert_eq!(transcoder.read(&mut buf).unwrap(), 0);
+        assert_eq!(transcoder.read(&mut buf).unwrap(), 0);
     }
 
     #[test]
