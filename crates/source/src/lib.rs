@@ -9,6 +9,23 @@
 
 use std::fmt;
 
+mod delimited;
+mod detect;
+mod json;
+mod limits;
+mod open;
+mod parquet_table;
+mod render;
+mod spreadsheet;
+mod text;
+mod transcode;
+mod walk;
+
+pub use delimited::csv_table;
+pub use limits::{MAX_LINE_BYTES, MAX_IN_MEMORY_BYTES};
+pub use open::{open_path, open_stream};
+pub use walk::walk;
+
 /// One cell: `None` is SQL NULL / missing; text is already decoded to UTF-8.
 pub type Cell = Option<String>;
 /// One row of cells, in column order.
@@ -87,6 +104,9 @@ pub enum SourceError {
 impl SourceError {
     pub fn input(source_name: impl Into<String>, message: impl Into<String>) -> Self {
         SourceError::Input { source_name: source_name.into(), message: message.into() }
+    }
+    pub fn io(source_name: impl Into<String>, error: std::io::Error) -> Self {
+        SourceError::Io { source_name: source_name.into(), error }
     }
     /// The input this error is about.
     pub fn source_name(&self) -> &str {
