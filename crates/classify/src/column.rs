@@ -1,10 +1,10 @@
 //! Column classification: profile a bounded sample of a column's values, then weigh the hit
 //! rates, the validators' verdicts and the header hint into one label.
 
+use crate::Engine;
 use crate::entity::{self, Entity, Evidence};
 use crate::hint::{Hint, HintMatch, column_hint};
 use crate::value::{is_placeholder, match_value};
-use crate::Engine;
 
 /// Default number of non-empty values sampled per column.
 pub const DEFAULT_SAMPLE: usize = 1000;
@@ -30,7 +30,12 @@ const EXAMPLES: usize = 3;
 
 impl ColumnProfile {
     /// A profile for a column; `limit` bounds the values counted (`None`: all, for `--full`).
-    pub fn new(engine: &Engine, name: &str, comment: Option<&str>, limit: Option<usize>) -> ColumnProfile {
+    pub fn new(
+        engine: &Engine,
+        name: &str,
+        comment: Option<&str>,
+        limit: Option<usize>,
+    ) -> ColumnProfile {
         ColumnProfile {
             name: name.to_owned(),
             hint: column_hint(name, comment),
@@ -104,11 +109,19 @@ impl ColumnProfile {
             let rate = f64::from(count) / n;
             let cand = Candidate {
                 entity: det.def.id.clone(),
-                name_zh: det.def.name_zh.clone().unwrap_or_else(|| det.def.id.clone()),
+                name_zh: det
+                    .def
+                    .name_zh
+                    .clone()
+                    .unwrap_or_else(|| det.def.id.clone()),
                 detector: format!("rule:{}", det.def.id),
                 evidence: det.evidence,
                 rate,
-                checked: if det.evidence == Evidence::Strong { rate } else { 0.0 },
+                checked: if det.evidence == Evidence::Strong {
+                    rate
+                } else {
+                    0.0
+                },
                 matched: count,
                 hinted: det.hinted_by(&self.name),
             };
@@ -137,7 +150,11 @@ impl ColumnProfile {
                     detector: c.detector,
                     matched: c.matched as usize,
                     sampled,
-                    hint: self.hint.as_ref().filter(|_| c.hinted).map(|h| h.keyword.to_owned()),
+                    hint: self
+                        .hint
+                        .as_ref()
+                        .filter(|_| c.hinted)
+                        .map(|h| h.keyword.to_owned()),
                     validated: c.checked,
                     name_zh: c.name_zh,
                 };
@@ -164,7 +181,11 @@ impl ColumnProfile {
 
     fn best_rate(&self) -> f64 {
         let n = self.values.max(1) as f64;
-        self.matched.iter().map(|&c| f64::from(c) / n).fold(0.0, f64::max).min(0.5)
+        self.matched
+            .iter()
+            .map(|&c| f64::from(c) / n)
+            .fold(0.0, f64::max)
+            .min(0.5)
     }
 }
 
@@ -216,11 +237,16 @@ impl Candidate {
 }
 
 fn consider(best: &mut Option<Candidate>, cand: Candidate, hint: Option<Hint>) {
-    let Some(min) = cand.min_rate(hint) else { return };
+    let Some(min) = cand.min_rate(hint) else {
+        return;
+    };
     if cand.rate < min || cand.matched == 0 {
         return;
     }
-    if best.as_ref().is_none_or(|b| cand.score() > b.score() + 1e-9) {
+    if best
+        .as_ref()
+        .is_none_or(|b| cand.score() > b.score() + 1e-9)
+    {
         *best = Some(cand);
     }
 }

@@ -23,14 +23,19 @@ fn divisions() -> &'static Divisions {
         let mut codes = Vec::new();
         let mut names = Vec::new();
         for line in DIVISIONS_TSV.lines().filter(|l| !l.starts_with('#')) {
-            let Some((code, name)) = line.split_once('\t') else { continue };
+            let Some((code, name)) = line.split_once('\t') else {
+                continue;
+            };
             if let Ok(code) = code.parse() {
                 codes.push(code);
             }
             if name.chars().count() >= 2 {
                 names.push(name.to_owned());
                 // "北京市" is also written "北京"; the short form of two-character-plus-suffix names.
-                if let Some(short) = name.strip_suffix(['省', '市']).filter(|s| s.chars().count() >= 2) {
+                if let Some(short) = name
+                    .strip_suffix(['省', '市'])
+                    .filter(|s| s.chars().count() >= 2)
+                {
                     names.push(short.to_owned());
                 }
             }
@@ -55,7 +60,10 @@ pub fn is_known_division(code: &[u8]) -> bool {
 
 /// Byte ranges of division names (provinces, cities, counties) in `text`, leftmost-longest.
 pub fn division_names(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    divisions().names.find_iter(text).map(|m| (m.start(), m.end()))
+    divisions()
+        .names
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
 }
 
 /// Mobile prefixes in the MIIT numbering plan (voice and data SIMs, 11 digits).
@@ -64,11 +72,23 @@ pub fn is_mobile_prefix(p: &[u8]) -> bool {
         p,
         [b'1', b'3', _]
             | [b'1', b'4', b'5' | b'6' | b'7' | b'8' | b'9']
-            | [b'1', b'5', b'0' | b'1' | b'2' | b'3' | b'5' | b'6' | b'7' | b'8' | b'9']
+            | [
+                b'1',
+                b'5',
+                b'0' | b'1' | b'2' | b'3' | b'5' | b'6' | b'7' | b'8' | b'9'
+            ]
             | [b'1', b'6', b'2' | b'5' | b'6' | b'7']
-            | [b'1', b'7', b'0' | b'1' | b'2' | b'3' | b'5' | b'6' | b'7' | b'8']
+            | [
+                b'1',
+                b'7',
+                b'0' | b'1' | b'2' | b'3' | b'5' | b'6' | b'7' | b'8'
+            ]
             | [b'1', b'8', _]
-            | [b'1', b'9', b'0' | b'1' | b'2' | b'3' | b'5' | b'6' | b'7' | b'8' | b'9']
+            | [
+                b'1',
+                b'9',
+                b'0' | b'1' | b'2' | b'3' | b'5' | b'6' | b'7' | b'8' | b'9'
+            ]
     )
 }
 
@@ -77,8 +97,9 @@ const SURNAMES: &str = "王李张刘陈杨黄吴赵周徐孙马朱胡林郭何�
 
 /// Compound surnames.
 const COMPOUND_SURNAMES: [&str; 26] = [
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
-    "轩辕", "令狐", "澹台", "端木", "南宫", "独孤", "百里", "呼延", "钟离", "闻人", "万俟", "太史", "申屠",
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "轩辕", "令狐", "澹台", "端木", "南宫", "独孤", "百里", "呼延", "钟离", "闻人", "万俟",
+    "太史", "申屠",
 ];
 
 fn surnames() -> &'static HashSet<char> {
@@ -91,7 +112,10 @@ pub fn surname_len(name: &str) -> Option<usize> {
     if COMPOUND_SURNAMES.iter().any(|s| name.starts_with(s)) {
         return Some(2);
     }
-    name.chars().next().filter(|c| surnames().contains(c)).map(|_| 1)
+    name.chars()
+        .next()
+        .filter(|c| surnames().contains(c))
+        .map(|_| 1)
 }
 
 /// CJK unified ideograph (the basic block and extension A).
@@ -113,26 +137,85 @@ pub fn is_person_name(s: &str) -> bool {
         return ok(a) && ok(b);
     }
     let n = s.chars().count();
-    let Some(surname) = surname_len(s) else { return false };
-    s.chars().all(is_han) && n > surname && n - surname <= 2 && !is_ethnicity(s) && !looks_like_word(s)
+    let Some(surname) = surname_len(s) else {
+        return false;
+    };
+    s.chars().all(is_han)
+        && n > surname
+        && n - surname <= 2
+        && !is_ethnicity(s)
+        && !looks_like_word(s)
 }
 
 /// Common two-character words that start with a surname character and would otherwise pass
 /// as names in a column of statuses or categories.
 fn looks_like_word(s: &str) -> bool {
     const WORDS: [&str; 24] = [
-        "正常", "成功", "明细", "和平", "高级", "平均", "全部", "安全", "文化", "信息", "金额", "方式", "时间",
-        "常用", "公开", "国家", "海外", "城市", "程序", "华东", "华南", "华北", "东北", "西北",
+        "正常", "成功", "明细", "和平", "高级", "平均", "全部", "安全", "文化", "信息", "金额",
+        "方式", "时间", "常用", "公开", "国家", "海外", "城市", "程序", "华东", "华南", "华北",
+        "东北", "西北",
     ];
     WORDS.contains(&s)
 }
 
 /// The 56 recognised ethnic groups.
 const ETHNICITIES: [&str; 56] = [
-    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼",
-    "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土",
-    "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克",
-    "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+    "汉",
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "高山",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
 ];
 
 /// An ethnic group as written in a record: "汉族", or the name without 族 when it is
@@ -146,27 +229,105 @@ pub fn is_ethnicity(s: &str) -> bool {
 
 /// Gender as recorded.
 pub fn is_gender(s: &str) -> bool {
-    matches!(s, "男" | "女" | "男性" | "女性" | "M" | "F" | "m" | "f" | "Male" | "Female" | "male" | "female" | "MALE" | "FEMALE")
+    matches!(
+        s,
+        "男" | "女"
+            | "男性"
+            | "女性"
+            | "M"
+            | "F"
+            | "m"
+            | "f"
+            | "Male"
+            | "Female"
+            | "male"
+            | "female"
+            | "MALE"
+            | "FEMALE"
+    )
 }
 
 /// Religions and beliefs (宗教信仰: sensitive personal information under PIPL art. 28).
 pub const RELIGION_TERMS: [&str; 14] = [
-    "佛教", "道教", "伊斯兰教", "基督教", "天主教", "东正教", "新教", "藏传佛教", "犹太教", "印度教", "穆斯林",
-    "基督徒", "佛教徒", "无宗教信仰",
+    "佛教",
+    "道教",
+    "伊斯兰教",
+    "基督教",
+    "天主教",
+    "东正教",
+    "新教",
+    "藏传佛教",
+    "犹太教",
+    "印度教",
+    "穆斯林",
+    "基督徒",
+    "佛教徒",
+    "无宗教信仰",
 ];
 
 /// Health and medical terms (医疗健康: sensitive personal information).
 pub const HEALTH_TERMS: [&str; 30] = [
-    "高血压", "糖尿病", "冠心病", "艾滋病", "HIV阳性", "乙肝", "丙肝", "肺结核", "抑郁症", "精神分裂症", "癫痫",
-    "恶性肿瘤", "肺癌", "胃癌", "肝癌", "乳腺癌", "白血病", "哮喘", "脑卒中", "心肌梗死", "阿尔茨海默病",
-    "帕金森病", "梅毒", "淋病", "尿毒症", "肝硬化", "红斑狼疮", "过敏史", "既往病史", "残疾",
+    "高血压",
+    "糖尿病",
+    "冠心病",
+    "艾滋病",
+    "HIV阳性",
+    "乙肝",
+    "丙肝",
+    "肺结核",
+    "抑郁症",
+    "精神分裂症",
+    "癫痫",
+    "恶性肿瘤",
+    "肺癌",
+    "胃癌",
+    "肝癌",
+    "乳腺癌",
+    "白血病",
+    "哮喘",
+    "脑卒中",
+    "心肌梗死",
+    "阿尔茨海默病",
+    "帕金森病",
+    "梅毒",
+    "淋病",
+    "尿毒症",
+    "肝硬化",
+    "红斑狼疮",
+    "过敏史",
+    "既往病史",
+    "残疾",
 ];
 
 /// Words that end an organisation's name, longest first so "股份有限公司" wins over "公司".
 pub const ORG_SUFFIXES: [&str; 27] = [
-    "股份有限公司", "有限责任公司", "有限公司", "分公司", "公司", "集团", "研究院", "研究所", "设计院",
-    "事务所", "合作社", "银行", "医院", "卫生院", "大学", "学院", "中学", "小学", "幼儿园", "委员会", "基金会",
-    "协会", "商会", "工作室", "俱乐部", "管理局", "中心",
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "分公司",
+    "公司",
+    "集团",
+    "研究院",
+    "研究所",
+    "设计院",
+    "事务所",
+    "合作社",
+    "银行",
+    "医院",
+    "卫生院",
+    "大学",
+    "学院",
+    "中学",
+    "小学",
+    "幼儿园",
+    "委员会",
+    "基金会",
+    "协会",
+    "商会",
+    "工作室",
+    "俱乐部",
+    "管理局",
+    "中心",
 ];
 
 /// The suffix `s` ends with, if any.
@@ -177,18 +338,22 @@ pub fn org_suffix(s: &str) -> Option<&'static str> {
 /// An organisation name: Han characters (Latin letters, digits and brackets allowed inside)
 /// ending with a recognised suffix, with at least two characters before the suffix.
 pub fn is_org_name(s: &str) -> bool {
-    let Some(suffix) = org_suffix(s) else { return false };
+    let Some(suffix) = org_suffix(s) else {
+        return false;
+    };
     let head = &s[..s.len() - suffix.len()];
     head.chars().count() >= 2
         && s.chars().count() <= 60
         && head.chars().next().is_some_and(is_han)
-        && head.chars().all(|c| is_han(c) || c.is_ascii_alphanumeric() || "()（）·&".contains(c))
+        && head
+            .chars()
+            .all(|c| is_han(c) || c.is_ascii_alphanumeric() || "()（）·&".contains(c))
 }
 
 /// Words that make a place into an address: roads, numbers, buildings, villages.
 const ADDRESS_WORDS: [&str; 22] = [
-    "路", "街", "道", "号", "巷", "弄", "村", "镇", "乡", "栋", "幢", "单元", "室", "楼", "小区", "大厦", "花园",
-    "组", "社区", "胡同", "里", "苑",
+    "路", "街", "道", "号", "巷", "弄", "村", "镇", "乡", "栋", "幢", "单元", "室", "楼", "小区",
+    "大厦", "花园", "组", "社区", "胡同", "里", "苑",
 ];
 
 /// A postal address: at least one division name and one address word, mostly Han.
@@ -197,11 +362,14 @@ pub fn is_address(s: &str) -> bool {
     if !(6..=120).contains(&n) {
         return false;
     }
-    let Some((start, _)) = division_names(s).next() else { return false };
+    let Some((start, _)) = division_names(s).next() else {
+        return false;
+    };
     // The place comes first in a Chinese address; allow a short lead such as "中国".
     start <= 6
         && ADDRESS_WORDS.iter().any(|w| s.contains(w))
-        && s.chars().all(|c| is_han(c) || c.is_ascii_alphanumeric() || "-#（）()·、 ".contains(c))
+        && s.chars()
+            .all(|c| is_han(c) || c.is_ascii_alphanumeric() || "-#（）()·、 ".contains(c))
 }
 
 #[cfg(test)]

@@ -102,7 +102,10 @@ impl EntitySet {
         self.0 == 0
     }
     pub fn iter(self) -> impl Iterator<Item = Entity> {
-        Entity::ALL.iter().copied().filter(move |e| self.contains(*e))
+        Entity::ALL
+            .iter()
+            .copied()
+            .filter(move |e| self.contains(*e))
     }
 }
 

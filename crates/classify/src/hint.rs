@@ -323,7 +323,10 @@ pub fn hint_for(text: &str) -> Option<HintMatch> {
         .max_by_key(|(k, _)| k.len())
         .map(|&(keyword, e)| (keyword, e));
     if let Some((keyword, entity)) = zh {
-        return Some(HintMatch { hint: entity.map_or(Hint::NotSensitive, Hint::Entity), keyword });
+        return Some(HintMatch {
+            hint: entity.map_or(Hint::NotSensitive, Hint::Entity),
+            keyword,
+        });
     }
     let toks = tokens(text);
     let mut best: Option<(&'static str, Option<Entity>, usize)> = None;
@@ -337,12 +340,18 @@ pub fn hint_for(text: &str) -> Option<HintMatch> {
         }
     }
     if let Some((keyword, entity, _)) = best {
-        return Some(HintMatch { hint: entity.map_or(Hint::NotSensitive, Hint::Entity), keyword });
+        return Some(HintMatch {
+            hint: entity.map_or(Hint::NotSensitive, Hint::Entity),
+            keyword,
+        });
     }
     PINYIN
         .iter()
         .find(|(k, _)| toks.iter().any(|t| t == k))
-        .map(|&(keyword, e)| HintMatch { hint: e.map_or(Hint::NotSensitive, Hint::Entity), keyword })
+        .map(|&(keyword, e)| HintMatch {
+            hint: e.map_or(Hint::NotSensitive, Hint::Entity),
+            keyword,
+        })
 }
 
 /// The hint for a column: its comment first (the strongest statement in Chinese databases,
@@ -377,7 +386,13 @@ mod tests {
 
     #[test]
     fn comment_wins_over_name() {
-        assert_eq!(column_hint("gmsfhm", Some("联系电话")).map(|m| m.hint), Some(Hint::Entity(Mobile)));
-        assert_eq!(column_hint("gmsfhm", None).map(|m| m.hint), Some(Hint::Entity(ResidentId)));
+        assert_eq!(
+            column_hint("gmsfhm", Some("联系电话")).map(|m| m.hint),
+            Some(Hint::Entity(Mobile))
+        );
+        assert_eq!(
+            column_hint("gmsfhm", None).map(|m| m.hint),
+            Some(Hint::Entity(ResidentId))
+        );
     }
 }

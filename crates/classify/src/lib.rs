@@ -35,11 +35,20 @@ pub struct CustomDetector {
 
 impl CustomDetector {
     fn new(def: rules::DetectorDef) -> Result<CustomDetector, RuleError> {
-        let invalid = |e: regex::Error| RuleError::Invalid { origin: def.id.clone(), message: e.to_string() };
+        let invalid = |e: regex::Error| RuleError::Invalid {
+            origin: def.id.clone(),
+            message: e.to_string(),
+        };
         let whole = regex::Regex::new(&format!("^(?:{})$", def.pattern)).map_err(invalid)?;
         let anywhere = regex::Regex::new(&def.pattern).map_err(invalid)?;
         let validator = def.validator.as_deref().and_then(rules::validator_by_name);
-        Ok(CustomDetector { evidence: rules::detector_evidence(&def), def, whole, anywhere, validator })
+        Ok(CustomDetector {
+            evidence: rules::detector_evidence(&def),
+            def,
+            whole,
+            anywhere,
+            validator,
+        })
     }
 
     fn valid(&self, s: &str) -> bool {
@@ -61,7 +70,14 @@ impl CustomDetector {
         self.anywhere
             .find_iter(line)
             .filter(|m| self.valid(m.as_str()))
-            .filter(|m| self.def.context.is_empty() || self.def.context.iter().any(|c| line[..m.start()].contains(c.as_str())))
+            .filter(|m| {
+                self.def.context.is_empty()
+                    || self
+                        .def
+                        .context
+                        .iter()
+                        .any(|c| line[..m.start()].contains(c.as_str()))
+            })
             .map(|m| (m.start(), m.end()))
     }
 }
@@ -76,7 +92,12 @@ pub struct Engine {
 impl Engine {
     /// An engine over a rule pack (built in, possibly extended by the user's files).
     pub fn new(rules: RulePack) -> Result<Engine, RuleError> {
-        let custom = rules.detectors.iter().cloned().map(CustomDetector::new).collect::<Result<_, _>>()?;
+        let custom = rules
+            .detectors
+            .iter()
+            .cloned()
+            .map(CustomDetector::new)
+            .collect::<Result<_, _>>()?;
         Ok(Engine { rules, custom })
     }
 
@@ -107,7 +128,12 @@ impl Engine {
     }
 
     /// A fresh profile for a column.
-    pub fn profile(&self, name: &str, comment: Option<&str>, limit: Option<usize>) -> ColumnProfile {
+    pub fn profile(
+        &self,
+        name: &str,
+        comment: Option<&str>,
+        limit: Option<usize>,
+    ) -> ColumnProfile {
         ColumnProfile::new(self, name, comment, limit)
     }
 }

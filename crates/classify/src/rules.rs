@@ -99,10 +99,17 @@ pub fn builtin_ids() -> impl Iterator<Item = &'static str> {
 impl RulePack {
     /// A pack shipped in the binary.
     pub fn builtin(id: &str) -> Result<RulePack, RuleError> {
-        let (_, text) = BUILTIN.iter().find(|(k, _)| *k == id).ok_or_else(|| RuleError::Invalid {
-            origin: id.to_owned(),
-            message: format!("no such rule pack; built-in packs: {}", builtin_ids().collect::<Vec<_>>().join(", ")),
-        })?;
+        let (_, text) =
+            BUILTIN
+                .iter()
+                .find(|(k, _)| *k == id)
+                .ok_or_else(|| RuleError::Invalid {
+                    origin: id.to_owned(),
+                    message: format!(
+                        "no such rule pack; built-in packs: {}",
+                        builtin_ids().collect::<Vec<_>>().join(", ")
+                    ),
+                })?;
         let file = parse(id, text)?;
         let pack = RulePack {
             id: file.id.unwrap_or_else(|| id.to_owned()),
@@ -134,26 +141,41 @@ impl RulePack {
     }
 
     fn check(&self, origin: &str) -> Result<(), RuleError> {
-        let invalid = |message: String| RuleError::Invalid { origin: origin.to_owned(), message };
+        let invalid = |message: String| RuleError::Invalid {
+            origin: origin.to_owned(),
+            message,
+        };
         let known_level = |l: &str| self.levels.iter().any(|d| d.id == l);
         for (id, rule) in &self.entities {
             if Entity::from_id(id).is_none() && !self.detectors.iter().any(|d| &d.id == id) {
-                return Err(invalid(format!("entity `{id}` is neither built in nor defined by a detector")));
+                return Err(invalid(format!(
+                    "entity `{id}` is neither built in nor defined by a detector"
+                )));
             }
             if !known_level(&rule.level) {
-                return Err(invalid(format!("entity `{id}` has unknown level `{}`", rule.level)));
+                return Err(invalid(format!(
+                    "entity `{id}` has unknown level `{}`",
+                    rule.level
+                )));
             }
         }
         for d in &self.detectors {
             if !known_level(&d.level) {
-                return Err(invalid(format!("detector `{}` has unknown level `{}`", d.id, d.level)));
+                return Err(invalid(format!(
+                    "detector `{}` has unknown level `{}`",
+                    d.id, d.level
+                )));
             }
             if let Some(v) = &d.validator {
                 if validator_by_name(v).is_none() {
-                    return Err(invalid(format!("detector `{}` names unknown validator `{v}`", d.id)));
+                    return Err(invalid(format!(
+                        "detector `{}` names unknown validator `{v}`",
+                        d.id
+                    )));
                 }
             }
-            regex::Regex::new(&d.pattern).map_err(|e| invalid(format!("detector `{}`: bad pattern: {e}", d.id)))?;
+            regex::Regex::new(&d.pattern)
+                .map_err(|e| invalid(format!("detector `{}`: bad pattern: {e}", d.id)))?;
         }
         Ok(())
     }
@@ -163,15 +185,21 @@ impl RulePack {
         if let Some(r) = self.entities.get(entity) {
             return Some((&r.category, &r.category_zh, &r.level));
         }
-        self.detectors
-            .iter()
-            .find(|d| d.id == entity)
-            .map(|d| (d.category.as_str(), d.category_zh.as_str(), d.level.as_str()))
+        self.detectors.iter().find(|d| d.id == entity).map(|d| {
+            (
+                d.category.as_str(),
+                d.category_zh.as_str(),
+                d.level.as_str(),
+            )
+        })
     }
 
     /// Rank of a level (higher is more sensitive); unknown levels rank lowest.
     pub fn level_rank(&self, level: &str) -> usize {
-        self.levels.iter().position(|l| l.id == level).map_or(0, |p| p + 1)
+        self.levels
+            .iter()
+            .position(|l| l.id == level)
+            .map_or(0, |p| p + 1)
     }
 
     /// The level definition for an id.
@@ -213,7 +241,11 @@ pub fn validator_by_name(name: &str) -> Option<fn(&[u8]) -> bool> {
 
 /// Evidence class of a user detector: one with a validator stands on values alone.
 pub fn detector_evidence(d: &DetectorDef) -> Evidence {
-    if d.validator.is_some() { Evidence::Strong } else { Evidence::Weak }
+    if d.validator.is_some() {
+        Evidence::Strong
+    } else {
+        Evidence::Weak
+    }
 }
 
 #[cfg(test)]
@@ -237,12 +269,20 @@ mod tests {
         pack.extend_from_yaml("mine.yaml", yaml).unwrap();
         assert_eq!(pack.rule("employee_no").map(|r| r.2), Some("pi"));
 
-        let bad = "entities:\n  cn_mobile:\n    category: x\n    category_zh: y\n    level: secret\n";
-        let err = pack.clone().extend_from_yaml("bad.yaml", bad).unwrap_err().to_string();
+        let bad =
+            "entities:\n  cn_mobile:\n    category: x\n    category_zh: y\n    level: secret\n";
+        let err = pack
+            .clone()
+            .extend_from_yaml("bad.yaml", bad)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bad.yaml") && err.contains("secret"), "{err}");
 
         let typo = "entities:\n  cn_mobile:\n    categroy: x\n";
-        let err = pack.extend_from_yaml("typo.yaml", typo).unwrap_err().to_string();
+        let err = pack
+            .extend_from_yaml("typo.yaml", typo)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 3"), "{err}");
     }
 }

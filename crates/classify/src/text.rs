@@ -99,7 +99,11 @@ fn push(spans: &mut Vec<Span>, s: usize, e: usize, entity: Entity, confidence: f
 /// Up to `chars` characters of the line before byte `at`.
 fn before(line: &str, at: usize, chars: usize) -> &str {
     let head = &line[..at];
-    let start = head.char_indices().rev().nth(chars.saturating_sub(1)).map_or(0, |(i, _)| i);
+    let start = head
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
     &head[start..]
 }
 
@@ -111,7 +115,20 @@ fn has_cue(window: &str, cues: &[&str]) -> bool {
 }
 
 /// Words right before a number that say it is an order, transaction or serial number.
-const NOT_PERSONAL: &[&str] = &["订单", "单号", "流水", "交易号", "编号", "序列号", "工单", "批次", "order", "txn", "trade", "serial"];
+const NOT_PERSONAL: &[&str] = &[
+    "订单",
+    "单号",
+    "流水",
+    "交易号",
+    "编号",
+    "序列号",
+    "工单",
+    "批次",
+    "order",
+    "txn",
+    "trade",
+    "serial",
+];
 
 const ID_CUES: &[&str] = &["身份证", "证件", "身份号", "idcard", "id_card"];
 const CARD_CUES: &[&str] = &["卡", "card", "银行", "账户", "账号", "pan"];
@@ -187,7 +204,11 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         return;
     }
     // Letters and digits.
-    if let Some(province) = line[..s].chars().next_back().filter(|c| PLATE_PROVINCES.contains(*c)) {
+    if let Some(province) = line[..s]
+        .chars()
+        .next_back()
+        .filter(|c| PLATE_PROVINCES.contains(*c))
+    {
         if validate::plate_tail(t) {
             push(spans, s - province.len_utf8(), e, Entity::LicensePlate, 0.9);
             return;
@@ -205,7 +226,9 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
                 push(spans, s, e, Entity::Vin, 0.9);
             }
         }
-        8..=10 if validate::passport(t) && has_cue(ctx(), PASSPORT_CUES) => push(spans, s, e, Entity::Passport, 0.85),
+        8..=10 if validate::passport(t) && has_cue(ctx(), PASSPORT_CUES) => {
+            push(spans, s, e, Entity::Passport, 0.85)
+        }
         8..=10 if validate::hk_macao_permit(t) && has_cue(ctx(), PERMIT_CUES) => {
             push(spans, s, e, Entity::HkMacaoPermit, 0.8)
         }
@@ -224,16 +247,30 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
     match t.len() {
         11 if validate::mobile(t) => {
             // "+86 138…" and "+86-138…": the country code belongs to the number.
-            let lead = [&b"+86 "[..], b"+86-", b"+86"].into_iter().find(|p| line.as_bytes()[..s].ends_with(p));
-            push(spans, s - lead.map_or(0, <[u8]>::len), e, Entity::Mobile, 0.9);
+            let lead = [&b"+86 "[..], b"+86-", b"+86"]
+                .into_iter()
+                .find(|p| line.as_bytes()[..s].ends_with(p));
+            push(
+                spans,
+                s - lead.map_or(0, <[u8]>::len),
+                e,
+                Entity::Mobile,
+                0.9,
+            );
         }
-        18 => {
-            if validate::hmt_residence_permit(t) {
-                push(spans, s, e, Entity::HmtResidencePermit, 0.9);
-            } else if let Some(v) = validate::resident_id(t) {
-                if !cue(NOT_PERSONAL) || cue(ID_CUES) {
-                    push(spans, s, e, Entity::ResidentId, if v == Validity::Checked { 0.97 } else { 0.85 });
-                }
+        18 if validate::hmt_residence_permit(t) => {
+            push(spans, s, e, Entity::HmtResidencePermit, 0.9)
+        }
+        18 if validate::resident_id(t).is_some() => {
+            if !cue(NOT_PERSONAL) || cue(ID_CUES) {
+                let checked = validate::resident_id(t) == Some(Validity::Checked);
+                push(
+                    spans,
+                    s,
+                    e,
+                    Entity::ResidentId,
+                    if checked { 0.97 } else { 0.85 },
+                );
             }
         }
         15 => {
@@ -254,7 +291,13 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
                     Validity::Plausible => cue(CARD_CUES),
                 };
                 if ok {
-                    push(spans, s, e, Entity::BankCard, if v == Validity::Checked { 0.9 } else { 0.75 });
+                    push(
+                        spans,
+                        s,
+                        e,
+                        Entity::BankCard,
+                        if v == Validity::Checked { 0.9 } else { 0.75 },
+                    );
                 }
             }
         }
@@ -262,16 +305,27 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
             // "138 0013 8000": the 3-4-4 spaced form, with "+86 " when present.
             let b = line.as_bytes();
             let end = s + 13;
-            if b.len() >= end && validate::mobile(&b[s..end]) && b.get(end).is_none_or(|c| !c.is_ascii_digit()) {
+            if b.len() >= end
+                && validate::mobile(&b[s..end])
+                && b.get(end).is_none_or(|c| !c.is_ascii_digit())
+            {
                 let lead = if b[..s].ends_with(b"+86 ") { 4 } else { 0 };
                 push(spans, s - lead, end, Entity::Mobile, 0.85);
             }
         }
-        6 if validate::postal_code(t) && cue(POSTAL_CUES) => push(spans, s, e, Entity::PostalCode, 0.75),
-        8 if validate::birth_date(&line[s..e]) && cue(BIRTH_CUES) => push(spans, s, e, Entity::DateOfBirth, 0.75),
+        6 if validate::postal_code(t) && cue(POSTAL_CUES) => {
+            push(spans, s, e, Entity::PostalCode, 0.75)
+        }
+        8 if validate::birth_date(&line[s..e]) && cue(BIRTH_CUES) => {
+            push(spans, s, e, Entity::DateOfBirth, 0.75)
+        }
         _ => {}
     }
-    if (5..=11).contains(&t.len()) && validate::qq(t) && cue(QQ_CUES) && !spans.iter().any(|sp| sp.0 <= s && sp.1 >= e) {
+    if (5..=11).contains(&t.len())
+        && validate::qq(t)
+        && cue(QQ_CUES)
+        && !spans.iter().any(|sp| sp.0 <= s && sp.1 >= e)
+    {
         push(spans, s, e, Entity::Qq, 0.75);
     }
 }
@@ -316,8 +370,29 @@ struct Lexicon {
 
 /// Words after which a personal name follows.
 const NAME_CUES: &[&str] = &[
-    "姓名", "用户", "客户", "收件人", "寄件人", "收货人", "联系人", "申请人", "持卡人", "患者", "员工", "户主",
-    "法定代表人", "负责人", "经办人", "乘客", "旅客", "学生", "投诉人", "举报人", "当事人", "被保险人", "投保人",
+    "姓名",
+    "用户",
+    "客户",
+    "收件人",
+    "寄件人",
+    "收货人",
+    "联系人",
+    "申请人",
+    "持卡人",
+    "患者",
+    "员工",
+    "户主",
+    "法定代表人",
+    "负责人",
+    "经办人",
+    "乘客",
+    "旅客",
+    "学生",
+    "投诉人",
+    "举报人",
+    "当事人",
+    "被保险人",
+    "投保人",
 ];
 
 fn lexicon() -> &'static Lexicon {
@@ -374,7 +449,10 @@ fn scan_han(line: &str, spans: &mut Vec<Span>) {
 /// ends names or four characters.
 fn name_after(line: &str, cue_end: usize) -> Option<(usize, usize)> {
     let rest = &line[cue_end..];
-    let skipped = rest.len() - rest.trim_start_matches(['：', ':', '=', ' ', '"', '\'', '“', '‘']).len();
+    let skipped = rest.len()
+        - rest
+            .trim_start_matches(['：', ':', '=', ' ', '"', '\'', '“', '‘'])
+            .len();
     let start = cue_end + skipped;
     let mut end = start;
     for (n, c) in line[start..].chars().enumerate() {
@@ -397,7 +475,9 @@ fn quoted_names(line: &str, spans: &mut Vec<Span>) {
             _ => continue,
         };
         let start = i + c.len_utf8();
-        let Some(len) = line[start..].find(close) else { continue };
+        let Some(len) = line[start..].find(close) else {
+            continue;
+        };
         let inner = &line[start..start + len];
         if (2..=4).contains(&inner.chars().count()) && dict::is_person_name(inner) {
             push(spans, start, start + len, Entity::PersonName, 0.75);
@@ -406,16 +486,57 @@ fn quoted_names(line: &str, spans: &mut Vec<Span>) {
 }
 
 /// Words before an organisation's name that are not part of it.
-const ORG_LEADS: &[&str] = &["企业", "单位", "名称", "由", "向", "与", "和", "经", "据", "客户", "委托", "供应商", "合作方"];
+const STRONG_ORG_SUFFIXES: &[&str] = &[
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "分公司",
+    "集团",
+    "研究院",
+    "研究所",
+    "事务所",
+    "合作社",
+    "委员会",
+    "基金会",
+];
+
+const ORG_LEADS: &[&str] = &[
+    "企业",
+    "单位",
+    "名称",
+    "由",
+    "向",
+    "与",
+    "和",
+    "经",
+    "据",
+    "客户",
+    "委托",
+    "供应商",
+    "合作方",
+];
 
 fn org_ending_at(line: &str, suffix_start: usize, suffix_end: usize) -> Option<(usize, usize)> {
     // Later suffixes in the same run extend the name ("国际公司传媒有限公司").
     let mut end = suffix_end;
     loop {
         let rest = &line[end..];
-        let run: usize = rest.chars().take_while(|&c| is_han(c)).map(char::len_utf8).sum();
-        match dict::ORG_SUFFIXES.iter().filter_map(|s| rest[..run].find(s).map(|p| p + s.len())).max() {
-            Some(more) if rest[..more].chars().all(is_han) && dict::org_suffix(&rest[..more]).is_some() => end += more,
+        let run: usize = rest
+            .chars()
+            .take_while(|&c| is_han(c))
+            .map(char::len_utf8)
+            .sum();
+        match dict::ORG_SUFFIXES
+            .iter()
+            .filter_map(|s| rest[..run].find(s).map(|p| p + s.len()))
+            .max()
+        {
+            Some(more)
+                if rest[..more].chars().all(is_han)
+                    && dict::org_suffix(&rest[..more]).is_some() =>
+            {
+                end += more
+            }
             _ => break,
         }
     }
@@ -428,15 +549,26 @@ fn org_ending_at(line: &str, suffix_start: usize, suffix_end: usize) -> Option<(
         start -= c.len_utf8();
     }
     let mut name = &line[start..end];
-    while let Some(lead) = ORG_LEADS.iter().find(|l| name.starts_with(*l) && name.len() > l.len()) {
+    let lead = ORG_LEADS
+        .iter()
+        .find(|l| name.starts_with(*l) && name.len() > l.len());
+    if let Some(lead) = lead {
         name = &name[lead.len()..];
     }
     start = end - name.len();
-    dict::is_org_name(name).then_some((start, end))
+    // "公司", "大学" and the like end many phrases that are no organisation: trust them only
+    // after a cue word or with a place name in front.
+    let strong = dict::org_suffix(name).is_some_and(|suf| STRONG_ORG_SUFFIXES.contains(&suf));
+    let placed = dict::division_names(name)
+        .next()
+        .is_some_and(|(s, _)| s == 0);
+    (dict::is_org_name(name) && (strong || lead.is_some() || placed)).then_some((start, end))
 }
 
 /// Only lines holding one of these can hold an address worth the dictionary pass.
-const ADDRESS_GATE: &[&str] = &["路", "街", "道", "村", "镇", "乡", "室", "栋", "弄", "巷", "号"];
+const ADDRESS_GATE: &[&str] = &[
+    "路", "街", "道", "村", "镇", "乡", "室", "栋", "弄", "巷", "号",
+];
 
 /// Characters after which an address may start though they are Han ("家住", "位于").
 const ADDRESS_LEAD: &str = "住址在于至往到：";
@@ -479,13 +611,25 @@ fn resolve(line: &str, line_no: u64, spans: &mut [Span], out: &mut Vec<Finding>)
             continue;
         }
         // A longer span starting inside this one wins over it (an address over its digits).
-        if spans[i..].iter().take_while(|o| o.0 < e).any(|o| o.1 - o.0 > e - s) {
+        if spans[i..]
+            .iter()
+            .take_while(|o| o.0 < e)
+            .any(|o| o.1 - o.0 > e - s)
+        {
             continue;
         }
         kept_end = e;
         let start = chars_to(s);
         let end = chars_to(e);
-        out.push(Finding { line: line_no, start, end, byte_start: s, byte_end: e, found, confidence });
+        out.push(Finding {
+            line: line_no,
+            start,
+            end,
+            byte_start: s,
+            byte_end: e,
+            found,
+            confidence,
+        });
     }
 }
 
@@ -511,35 +655,71 @@ mod tests {
     fn corpus_line_shapes() {
         assert_eq!(
             found("客户姓名：王璐，身份证号码：13040620050530118X，联系电话：15991655406"),
-            [("王璐".into(), "person_name"), ("13040620050530118X".into(), "cn_resident_id"), ("15991655406".into(), "cn_mobile")]
+            [
+                ("王璐".into(), "person_name"),
+                ("13040620050530118X".into(), "cn_resident_id"),
+                ("15991655406".into(), "cn_mobile")
+            ]
         );
         assert_eq!(
             found("INSERT INTO t_user VALUES ('吴桂英','612421197103236587','caina@example.com');"),
-            [("吴桂英".into(), "person_name"), ("612421197103236587".into(), "cn_resident_id"), ("caina@example.com".into(), "email")]
+            [
+                ("吴桂英".into(), "person_name"),
+                ("612421197103236587".into(), "cn_resident_id"),
+                ("caina@example.com".into(), "email")
+            ]
         );
         assert_eq!(
-            found("订单350421202203318104已发货，收件地址：广东省肇庆市高要区活道镇长江路244号22栋1009室，收件人蓝红梅"),
-            [("广东省肇庆市高要区活道镇长江路244号22栋1009室".into(), "address"), ("蓝红梅".into(), "person_name")]
+            found(
+                "订单350421202203318104已发货，收件地址：广东省肇庆市高要区活道镇长江路244号22栋1009室，收件人蓝红梅"
+            ),
+            [
+                (
+                    "广东省肇庆市高要区活道镇长江路244号22栋1009室".into(),
+                    "address"
+                ),
+                ("蓝红梅".into(), "person_name")
+            ]
         );
         assert_eq!(
-            found("企业惠派国际公司传媒有限公司（统一社会信用代码53210102A2MH14DA77）提交了备案材料").first(),
+            found(
+                "企业惠派国际公司传媒有限公司（统一社会信用代码53210102A2MH14DA77）提交了备案材料"
+            )
+            .first(),
             Some(&("惠派国际公司传媒有限公司".into(), "org_name"))
         );
         assert_eq!(
-            found("车辆京NV8QNJ（车架号LHGXWBXJ3SK9Y737U）于2023-02-10 13:54:36位于35.286042,94.105632"),
-            [("京NV8QNJ".into(), "cn_license_plate"), ("LHGXWBXJ3SK9Y737U".into(), "vin"), ("35.286042,94.105632".into(), "gps_coordinate")]
+            found(
+                "车辆京NV8QNJ（车架号LHGXWBXJ3SK9Y737U）于2023-02-10 13:54:36位于35.286042,94.105632"
+            ),
+            [
+                ("京NV8QNJ".into(), "cn_license_plate"),
+                ("LHGXWBXJ3SK9Y737U".into(), "vin"),
+                ("35.286042,94.105632".into(), "gps_coordinate")
+            ]
         );
         assert_eq!(
-            found("设备IMEI 996292386688385 MAC 7a:23:99:28:76:e2 上报心跳，流水号8095890992906605"),
-            [("996292386688385".into(), "imei"), ("7a:23:99:28:76:e2".into(), "mac_address")]
+            found(
+                "设备IMEI 996292386688385 MAC 7a:23:99:28:76:e2 上报心跳，流水号8095890992906605"
+            ),
+            [
+                ("996292386688385".into(), "imei"),
+                ("7a:23:99:28:76:e2".into(), "mac_address")
+            ]
         );
-        assert_eq!(found("用户张伟于2023-01-01登录，手机号+86 138 0013 8000").first(), Some(&("张伟".into(), "person_name")));
+        assert_eq!(
+            found("用户张伟于2023-01-01登录，手机号+86 138 0013 8000").first(),
+            Some(&("张伟".into(), "person_name"))
+        );
     }
 
     #[test]
     fn weak_shapes_need_context() {
         assert!(found("错误码 E12345678 已记录").is_empty());
-        assert_eq!(found("护照号E12345678的旅客"), [("E12345678".into(), "cn_passport")]);
+        assert_eq!(
+            found("护照号E12345678的旅客"),
+            [("E12345678".into(), "cn_passport")]
+        );
         assert!(found("构建号 996292386688385").is_empty());
     }
 

@@ -26,10 +26,40 @@ fn digit(b: u8) -> u32 {
 pub fn is_province_code(code: &[u8]) -> bool {
     matches!(
         code,
-        b"11" | b"12" | b"13" | b"14" | b"15" | b"21" | b"22" | b"23" | b"31" | b"32" | b"33"
-            | b"34" | b"35" | b"36" | b"37" | b"41" | b"42" | b"43" | b"44" | b"45" | b"46"
-            | b"50" | b"51" | b"52" | b"53" | b"54" | b"61" | b"62" | b"63" | b"64" | b"65"
-            | b"71" | b"81" | b"82"
+        b"11"
+            | b"12"
+            | b"13"
+            | b"14"
+            | b"15"
+            | b"21"
+            | b"22"
+            | b"23"
+            | b"31"
+            | b"32"
+            | b"33"
+            | b"34"
+            | b"35"
+            | b"36"
+            | b"37"
+            | b"41"
+            | b"42"
+            | b"43"
+            | b"44"
+            | b"45"
+            | b"46"
+            | b"50"
+            | b"51"
+            | b"52"
+            | b"53"
+            | b"54"
+            | b"61"
+            | b"62"
+            | b"63"
+            | b"64"
+            | b"65"
+            | b"71"
+            | b"81"
+            | b"82"
     )
 }
 
@@ -98,7 +128,11 @@ pub fn resident_id(s: &[u8]) -> Option<Validity> {
 }
 
 fn region_validity(code: &[u8]) -> Validity {
-    if dict::is_known_division(code) { Validity::Checked } else { Validity::Plausible }
+    if dict::is_known_division(code) {
+        Validity::Checked
+    } else {
+        Validity::Plausible
+    }
 }
 
 const USCC_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -117,7 +151,9 @@ pub fn uscc(s: &[u8]) -> Option<Validity> {
     if !all_digits(&s[2..8]) {
         return None;
     }
-    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let mut sum = 0;
     for (&b, w) in s[..17].iter().zip(WEIGHTS) {
         sum += uscc_value(b)? * w;
@@ -165,7 +201,11 @@ pub fn luhn(s: &[u8]) -> bool {
         .enumerate()
         .map(|(i, &b)| {
             let d = digit(b);
-            if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
         })
         .sum();
     sum % 10 == 0
@@ -181,10 +221,10 @@ pub fn bank_card(s: &[u8]) -> Option<Validity> {
     let four = parse_num(&s[..4]);
     match s[0] {
         b'6' if two == 62 => Some(Validity::Checked),
-        b'4' => Some(Validity::Plausible),                          // Visa
-        b'5' if (51..=55).contains(&two) => Some(Validity::Plausible), // Mastercard
+        b'4' => Some(Validity::Plausible), // Visa
+        b'5' => Some(Validity::Plausible), // Mastercard, Maestro
         b'2' if (2221..=2720).contains(&four) => Some(Validity::Plausible),
-        b'3' if two == 35 => Some(Validity::Plausible),            // JCB
+        b'3' if two == 35 => Some(Validity::Plausible), // JCB
         b'6' if four == 6011 || two == 65 => Some(Validity::Plausible), // Discover
         _ => None,
     }
@@ -229,7 +269,9 @@ pub fn vin(s: &[u8]) -> bool {
 /// `+86`/`86`/`0086` and single spaces or dashes in the 3-4-4 places.
 pub fn mobile(s: &[u8]) -> bool {
     let mut digits = [0u8; 11];
-    let Some(n) = normalise_mobile(s, &mut digits) else { return false };
+    let Some(n) = normalise_mobile(s, &mut digits) else {
+        return false;
+    };
     n == 11 && dict::is_mobile_prefix(&digits[..3])
 }
 
@@ -237,16 +279,28 @@ fn normalise_mobile(s: &[u8], out: &mut [u8; 11]) -> Option<usize> {
     let s = s
         .strip_prefix(b"+86")
         .or_else(|| s.strip_prefix(b"0086"))
-        .map(|rest| rest.strip_prefix(b" ").or_else(|| rest.strip_prefix(b"-")).unwrap_or(rest))
+        .map(|rest| {
+            rest.strip_prefix(b" ")
+                .or_else(|| rest.strip_prefix(b"-"))
+                .unwrap_or(rest)
+        })
         .unwrap_or(s);
-    let s = if s.len() == 13 && s.starts_with(b"86") { &s[2..] } else { s };
+    let s = if s.len() == 13 && s.starts_with(b"86") {
+        &s[2..]
+    } else {
+        s
+    };
     let mut n = 0;
     let mut sep = None;
     for (i, &b) in s.iter().enumerate() {
         if b.is_ascii_digit() {
             *out.get_mut(n)? = b;
             n += 1;
-        } else if (b == b' ' || b == b'-') && (n == 3 || n == 7) && i > 0 && s[i - 1].is_ascii_digit() {
+        } else if (b == b' ' || b == b'-')
+            && (n == 3 || n == 7)
+            && i > 0
+            && s[i - 1].is_ascii_digit()
+        {
             // Separators only in the 3-4-4 places, and the same one throughout.
             if *sep.get_or_insert(b) != b {
                 return None;
@@ -262,10 +316,16 @@ fn normalise_mobile(s: &[u8], out: &mut [u8; 11]) -> Option<usize> {
 /// of 7-8 digits starting 2-9, separated by `-` or a space, or in parentheses; optional
 /// extension after `-` or `转`.
 pub fn landline(s: &[u8]) -> bool {
-    let s = s.strip_prefix(b"+86-").or_else(|| s.strip_prefix(b"+86 ")).unwrap_or(s);
+    let s = s
+        .strip_prefix(b"+86-")
+        .or_else(|| s.strip_prefix(b"+86 "))
+        .unwrap_or(s);
     let (area, rest) = if let Some(inner) = s.strip_prefix(b"(") {
         match inner.iter().position(|&b| b == b')') {
-            Some(p) => (&inner[..p], inner[p + 1..].strip_prefix(b" ").unwrap_or(&inner[p + 1..])),
+            Some(p) => (
+                &inner[..p],
+                inner[p + 1..].strip_prefix(b" ").unwrap_or(&inner[p + 1..]),
+            ),
             None => return false,
         }
     } else {
@@ -293,12 +353,16 @@ pub fn landline(s: &[u8]) -> bool {
 
 /// E-mail address: a sane local part and a domain of at least two labels with an alphabetic TLD.
 pub fn email(s: &[u8]) -> bool {
-    let Some(at) = memchr::memchr(b'@', s) else { return false };
+    let Some(at) = memchr::memchr(b'@', s) else {
+        return false;
+    };
     let (local, domain) = (&s[..at], &s[at + 1..]);
     if local.is_empty() || local.len() > 64 || domain.len() < 4 || domain.len() > 253 {
         return false;
     }
-    let local_ok = local.iter().all(|&b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+    let local_ok = local
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
         && local[0] != b'.'
         && local[local.len() - 1] != b'.';
     if !local_ok {
@@ -309,7 +373,9 @@ pub fn email(s: &[u8]) -> bool {
     for label in domain.split(|&b| b == b'.') {
         let ok = !label.is_empty()
             && label.len() <= 63
-            && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
             && label[0] != b'-'
             && label[label.len() - 1] != b'-';
         if !ok {
@@ -351,10 +417,14 @@ pub fn mac_address(s: &[u8]) -> bool {
             let sep = s[2];
             (sep == b':' || sep == b'-')
                 && s.chunks(3).all(|g| {
-                    g[0].is_ascii_hexdigit() && g[1].is_ascii_hexdigit() && (g.len() == 2 || g[2] == sep)
+                    g[0].is_ascii_hexdigit()
+                        && g[1].is_ascii_hexdigit()
+                        && (g.len() == 2 || g[2] == sep)
                 })
         }
-        14 => s.chunks(5).all(|g| g[..4].iter().all(u8::is_ascii_hexdigit) && (g.len() == 4 || g[4] == b'.')),
+        14 => s
+            .chunks(5)
+            .all(|g| g[..4].iter().all(u8::is_ascii_hexdigit) && (g.len() == 4 || g[4] == b'.')),
         _ => false,
     }
 }
@@ -364,10 +434,19 @@ pub fn mac_address(s: &[u8]) -> bool {
 pub fn passport(s: &[u8]) -> bool {
     match s {
         [b'E', rest @ ..] if rest.len() == 8 && all_digits(rest) => true,
-        [b'E', l, rest @ ..] if l.is_ascii_uppercase() && !b"IO".contains(l) && rest.len() == 7 && all_digits(rest) => {
+        [b'E', l, rest @ ..]
+            if l.is_ascii_uppercase()
+                && !b"IO".contains(l)
+                && rest.len() == 7
+                && all_digits(rest) =>
+        {
             true
         }
-        [b'G' | b'D' | b'S' | b'P', rest @ ..] if (rest.len() == 8 || rest.len() == 7) && all_digits(rest) => true,
+        [b'G' | b'D' | b'S' | b'P', rest @ ..]
+            if (rest.len() == 8 || rest.len() == 7) && all_digits(rest) =>
+        {
+            true
+        }
         _ => false,
     }
 }
@@ -375,8 +454,11 @@ pub fn passport(s: &[u8]) -> bool {
 /// Mainland licence plate after its province character: a city letter and five characters
 /// (or six for new-energy plates, D/F in the first or last place). No I or O.
 pub fn plate_tail(s: &[u8]) -> bool {
-    let plate_char = |b: &u8| (b.is_ascii_uppercase() && *b != b'I' && *b != b'O') || b.is_ascii_digit();
-    let Some((&city, rest)) = s.split_first() else { return false };
+    let plate_char =
+        |b: &u8| (b.is_ascii_uppercase() && *b != b'I' && *b != b'O') || b.is_ascii_digit();
+    let Some((&city, rest)) = s.split_first() else {
+        return false;
+    };
     if !city.is_ascii_uppercase() || city == b'I' || city == b'O' || !rest.iter().all(plate_char) {
         return false;
     }
@@ -390,10 +472,14 @@ pub fn plate_tail(s: &[u8]) -> bool {
 /// `lat,lng` (or `lng,lat` when the first part exceeds 90) in decimal degrees, each with at
 /// least four decimals: coarser values are rarely positions of people.
 pub fn gps_pair(s: &[u8]) -> bool {
-    let Some(comma) = memchr::memchr(b',', s) else { return false };
+    let Some(comma) = memchr::memchr(b',', s) else {
+        return false;
+    };
     let (a, b) = (&s[..comma], &s[comma + 1..]);
     let b = b.strip_prefix(b" ").unwrap_or(b);
-    let (Some(x), Some(y)) = (degrees(a), degrees(b)) else { return false };
+    let (Some(x), Some(y)) = (degrees(a), degrees(b)) else {
+        return false;
+    };
     (x.abs() <= 90.0 && y.abs() <= 180.0) || (x.abs() <= 180.0 && y.abs() <= 90.0)
 }
 
@@ -401,7 +487,12 @@ fn degrees(s: &[u8]) -> Option<f64> {
     let digits = s.strip_prefix(b"-").unwrap_or(s);
     let dot = memchr::memchr(b'.', digits)?;
     let (int, frac) = (&digits[..dot], &digits[dot + 1..]);
-    if !(1..=3).contains(&int.len()) || frac.len() < 4 || frac.len() > 10 || !all_digits(int) || !all_digits(frac) {
+    if !(1..=3).contains(&int.len())
+        || frac.len() < 4
+        || frac.len() > 10
+        || !all_digits(int)
+        || !all_digits(frac)
+    {
         return None;
     }
     std::str::from_utf8(s).ok()?.parse().ok()
@@ -410,7 +501,8 @@ fn degrees(s: &[u8]) -> Option<f64> {
 /// A date of birth: `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYYMMDD` or `YYYY年M月D日`, real, and in the
 /// span of living people's births.
 pub fn birth_date(s: &str) -> bool {
-    parse_date(s).is_some_and(|(y, m, d)| (1900..=LATEST_BIRTH_YEAR).contains(&y) && is_real_date(y, m, d))
+    parse_date(s)
+        .is_some_and(|(y, m, d)| (1900..=LATEST_BIRTH_YEAR).contains(&y) && is_real_date(y, m, d))
 }
 
 fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
@@ -418,9 +510,15 @@ fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
     if b.len() == 8 && all_digits(b) {
         return Some((parse_num(&b[..4]), parse_num(&b[4..6]), parse_num(&b[6..8])));
     }
-    let mut parts = s.split(['-', '/', '.', '年', '月', '日']).filter(|p| !p.is_empty());
+    let mut parts = s
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty());
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 || !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
+    if parts.next().is_some()
+        || y.len() != 4
+        || !(1..=2).contains(&m.len())
+        || !(1..=2).contains(&d.len())
+    {
         return None;
     }
     let num = |p: &str| all_digits(p.as_bytes()).then(|| parse_num(p.as_bytes()));
@@ -434,20 +532,42 @@ pub fn postal_code(s: &[u8]) -> bool {
 
 /// IMSI: 15 digits starting with China's MCC 460 and a known MNC.
 pub fn imsi(s: &[u8]) -> bool {
-    s.len() == 15 && all_digits(s) && s.starts_with(b"460") && matches!(&s[3..5], b"00" | b"01" | b"02" | b"03" | b"04" | b"05" | b"06" | b"07" | b"08" | b"09" | b"11" | b"15" | b"20")
+    s.len() == 15
+        && all_digits(s)
+        && s.starts_with(b"460")
+        && matches!(
+            &s[3..5],
+            b"00"
+                | b"01"
+                | b"02"
+                | b"03"
+                | b"04"
+                | b"05"
+                | b"06"
+                | b"07"
+                | b"08"
+                | b"09"
+                | b"11"
+                | b"15"
+                | b"20"
+        )
 }
 
 /// ICCID: 19-20 digits starting 8986 (telecom, China), Luhn over the first 19 when 20 long
 /// is not guaranteed by every issuer, so the prefix and length carry the weight.
 pub fn iccid(s: &[u8]) -> bool {
-    (19..=20).contains(&s.len()) && s.starts_with(b"8986") && s[4..].iter().all(|b| b.is_ascii_alphanumeric())
+    (19..=20).contains(&s.len())
+        && s.starts_with(b"8986")
+        && s[4..].iter().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Mainland travel permit for Hong Kong and Macao (往来港澳通行证): C + letter/digit + 7 digits,
 /// or the older W + 8 digits. Only with context or a hint: the shape is short.
 pub fn hk_macao_permit(s: &[u8]) -> bool {
     match s {
-        [b'C', x, rest @ ..] => (x.is_ascii_digit() || x.is_ascii_uppercase()) && rest.len() == 7 && all_digits(rest),
+        [b'C', x, rest @ ..] => {
+            (x.is_ascii_digit() || x.is_ascii_uppercase()) && rest.len() == 7 && all_digits(rest)
+        }
         [b'W', rest @ ..] => rest.len() == 8 && all_digits(rest),
         _ => false,
     }
@@ -467,7 +587,11 @@ pub fn hmt_residence_permit(s: &[u8]) -> bool {
 fn resident_id_checksum(s: &[u8]) -> bool {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     all_digits(&s[..17]) && {
-        let sum: u32 = s[..17].iter().zip(WEIGHTS).map(|(&b, w)| digit(b) * w).sum();
+        let sum: u32 = s[..17]
+            .iter()
+            .zip(WEIGHTS)
+            .map(|(&b, w)| digit(b) * w)
+            .sum();
         b"10X98765432"[(sum % 11) as usize] == s[17].to_ascii_uppercase()
     }
 }
@@ -482,7 +606,8 @@ pub fn qq(s: &[u8]) -> bool {
 pub fn wechat_id(s: &[u8]) -> bool {
     (6..=20).contains(&s.len())
         && s[0].is_ascii_alphabetic()
-        && s.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && s.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[cfg(test)]
@@ -493,17 +618,29 @@ mod tests {
     fn resident_ids() {
         assert_eq!(resident_id(b"11010519491231002X"), Some(Validity::Checked));
         assert_eq!(resident_id(b"11010519491231002x"), Some(Validity::Checked));
-        assert_eq!(resident_id(b"110105194912310021"), None, "wrong check digit");
+        assert_eq!(
+            resident_id(b"110105194912310021"),
+            None,
+            "wrong check digit"
+        );
         assert_eq!(resident_id(b"110105194902300026"), None, "30 February");
         assert_eq!(resident_id(b"990105194912310021"), None, "no province 99");
         // A real checksum over a county code that is not in today's table.
         let body = b"11019919491231002";
         let mut id = body.to_vec();
         const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        let sum: u32 = body.iter().zip(W).map(|(&b, w)| u32::from(b - b'0') * w).sum();
+        let sum: u32 = body
+            .iter()
+            .zip(W)
+            .map(|(&b, w)| u32::from(b - b'0') * w)
+            .sum();
         id.push(b"10X98765432"[(sum % 11) as usize]);
         assert_eq!(resident_id(&id), Some(Validity::Plausible));
-        assert_eq!(resident_id(b"110105491231002"), Some(Validity::Plausible), "legacy 15-digit");
+        assert_eq!(
+            resident_id(b"110105491231002"),
+            Some(Validity::Plausible),
+            "legacy 15-digit"
+        );
         assert_eq!(resident_id(b"110105491331002"), None, "month 13");
     }
 
@@ -517,10 +654,21 @@ mod tests {
 
     #[test]
     fn cards_and_devices() {
-        assert_eq!(bank_card(b"6222021234567890123"), if luhn(b"6222021234567890123") { Some(Validity::Checked) } else { None });
+        assert_eq!(
+            bank_card(b"6222021234567890123"),
+            if luhn(b"6222021234567890123") {
+                Some(Validity::Checked)
+            } else {
+                None
+            }
+        );
         assert_eq!(bank_card(b"4111111111111111"), Some(Validity::Plausible));
         assert_eq!(bank_card(b"4111111111111112"), None);
-        assert_eq!(bank_card(b"9111111111111116"), None, "no scheme starts with 9");
+        assert_eq!(
+            bank_card(b"9111111111111116"),
+            None,
+            "no scheme starts with 9"
+        );
         assert!(imei(b"490154203237518"));
         assert!(!imei(b"490154203237519"));
         assert!(vin(b"1M8GDM9AXKP042788"));

@@ -32,7 +32,24 @@ impl ValueMatch {
 pub fn is_placeholder(v: &str) -> bool {
     matches!(
         v,
-        "-" | "--" | "—" | "/" | "无" | "空" | "未知" | "暂无" | "不详" | "N/A" | "n/a" | "NA" | "NULL" | "null" | "None" | "none" | "nil" | "?" | "0"
+        "-" | "--"
+            | "—"
+            | "/"
+            | "无"
+            | "空"
+            | "未知"
+            | "暂无"
+            | "不详"
+            | "N/A"
+            | "n/a"
+            | "NA"
+            | "NULL"
+            | "null"
+            | "None"
+            | "none"
+            | "nil"
+            | "?"
+            | "0"
     )
 }
 
@@ -113,7 +130,10 @@ pub fn match_value(v: &str) -> ValueMatch {
     if s.comma == 1 && s.dot >= 2 {
         m.add_if(Entity::GpsCoordinate, validate::gps_pair(b));
     }
-    if s.digits == alnum && s.digits >= 7 && (s.dash > 0 || s.space > 0 || b[0] == b'(' || b[0] == b'+') {
+    if s.digits == alnum
+        && s.digits >= 7
+        && (s.dash > 0 || s.space > 0 || b[0] == b'(' || b[0] == b'+')
+    {
         m.add_if(Entity::Mobile, validate::mobile(b));
         m.add_if(Entity::Landline, validate::landline(b));
     }
@@ -130,7 +150,10 @@ fn match_digits(b: &[u8], m: &mut ValueMatch) {
     match b.len() {
         6 => m.add_if(Entity::PostalCode, validate::postal_code(b)),
         8 => {
-            m.add_if(Entity::DateOfBirth, validate::birth_date(std::str::from_utf8(b).unwrap_or_default()));
+            m.add_if(
+                Entity::DateOfBirth,
+                validate::birth_date(std::str::from_utf8(b).unwrap_or_default()),
+            );
             m.add_if(Entity::TaiwanPermit, true);
         }
         11 => m.add_if(Entity::Mobile, validate::mobile(b)),
@@ -146,7 +169,10 @@ fn match_digits(b: &[u8], m: &mut ValueMatch) {
             if let Some(v) = validate::resident_id(b) {
                 m.add(Entity::ResidentId, v);
             }
-            m.add_if(Entity::HmtResidencePermit, validate::hmt_residence_permit(b));
+            m.add_if(
+                Entity::HmtResidencePermit,
+                validate::hmt_residence_permit(b),
+            );
         }
         _ => {}
     }
@@ -170,7 +196,10 @@ fn match_alnum(b: &[u8], s: &Shape, m: &mut ValueMatch) {
             if let Some(v) = validate::uscc(b) {
                 m.add(Entity::Uscc, v);
             }
-            m.add_if(Entity::HmtResidencePermit, validate::hmt_residence_permit(b));
+            m.add_if(
+                Entity::HmtResidencePermit,
+                validate::hmt_residence_permit(b),
+            );
         }
         17 => m.add_if(Entity::Vin, validate::vin(b)),
         8 | 9 => {
@@ -183,7 +212,10 @@ fn match_alnum(b: &[u8], s: &Shape, m: &mut ValueMatch) {
         m.add_if(Entity::Iccid, validate::iccid(b));
     }
     m.add_if(Entity::Wechat, validate::wechat_id(b));
-    m.add_if(Entity::Gender, dict::is_gender(std::str::from_utf8(b).unwrap_or_default()));
+    m.add_if(
+        Entity::Gender,
+        dict::is_gender(std::str::from_utf8(b).unwrap_or_default()),
+    );
 }
 
 fn match_han(v: &str, s: &Shape, m: &mut ValueMatch) {
@@ -204,7 +236,10 @@ fn match_han(v: &str, s: &Shape, m: &mut ValueMatch) {
     m.add_if(Entity::OrgName, dict::is_org_name(v));
     m.add_if(Entity::Address, dict::is_address(v));
     m.add_if(Entity::Religion, crate::dict::RELIGION_TERMS.contains(&v));
-    m.add_if(Entity::Health, crate::dict::HEALTH_TERMS.iter().any(|t| v.contains(t)) && v.chars().count() <= 40);
+    m.add_if(
+        Entity::Health,
+        crate::dict::HEALTH_TERMS.iter().any(|t| v.contains(t)) && v.chars().count() <= 40,
+    );
 }
 
 /// One-character province abbreviations that start a mainland licence plate.
@@ -235,15 +270,28 @@ mod tests {
         assert!(is("男", Entity::Gender));
         assert!(is("王璐", Entity::PersonName));
         assert!(is("佳禾科技有限公司", Entity::OrgName));
-        assert!(is("广东省肇庆市高要区活道镇长江路244号22栋1009室", Entity::Address));
+        assert!(is(
+            "广东省肇庆市高要区活道镇长江路244号22栋1009室",
+            Entity::Address
+        ));
         assert!(is("192.168.10.1", Entity::Ipv4));
     }
 
     #[test]
     fn hard_negatives_match_nothing_strong() {
-        for v in ["2023-02-10 13:54:36", "7349612e-db8e-44b2-9cdd-2bb7fa8039fc", "92854.79", "TYD-428697", "已完成"] {
+        for v in [
+            "2023-02-10 13:54:36",
+            "7349612e-db8e-44b2-9cdd-2bb7fa8039fc",
+            "92854.79",
+            "TYD-428697",
+            "已完成",
+        ] {
             let m = match_value(v).matched;
-            assert!(m.iter().all(|e| e.evidence() != crate::entity::Evidence::Strong), "{v}: {m:?}");
+            assert!(
+                m.iter()
+                    .all(|e| e.evidence() != crate::entity::Evidence::Strong),
+                "{v}: {m:?}"
+            );
         }
         assert!(!is("10012345678", Entity::Mobile));
     }

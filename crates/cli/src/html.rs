@@ -54,7 +54,10 @@ footer{color:var(--muted);font-size:12px;padding:0 40px 30px}
 fn level_badge(engine: &Engine, level: Option<&str>) -> String {
     match level {
         Some(l) => {
-            let name = engine.rules().level(l).map_or(l.to_owned(), |d| format!("{} {}", d.zh, d.en));
+            let name = engine
+                .rules()
+                .level(l)
+                .map_or(l.to_owned(), |d| format!("{} {}", d.zh, d.en));
             format!(r#"<span class="lv lv-{}">{}</span>"#, esc(l), esc(&name))
         }
         None => r#"<span class="lv lv-none">未发现 none</span>"#.to_owned(),
@@ -66,7 +69,11 @@ fn column_row(engine: &Engine, c: &ColumnReport) -> String {
     if let Some(e) = &c.evidence {
         let _ = write!(evidence, "{} {}/{}", esc(&e.detector), e.matched, e.sampled);
         if e.validated_rate > 0.0 {
-            let _ = write!(evidence, "，校验通过 validated {:.0}%", e.validated_rate * 100.0);
+            let _ = write!(
+                evidence,
+                "，校验通过 validated {:.0}%",
+                e.validated_rate * 100.0
+            );
         }
         if let Some(h) = &e.hint {
             let _ = write!(evidence, "，表头 header「{}」", esc(h));
@@ -75,7 +82,11 @@ fn column_row(engine: &Engine, c: &ColumnReport) -> String {
     if let Some(comment) = &c.comment {
         let _ = write!(evidence, "<br>注释 comment：{}", esc(comment));
     }
-    let samples = if c.samples.is_empty() { String::new() } else { format!("<br>示例 e.g. {}", esc(&c.samples.join(" | "))) };
+    let samples = if c.samples.is_empty() {
+        String::new()
+    } else {
+        format!("<br>示例 e.g. {}", esc(&c.samples.join(" | ")))
+    };
     format!(
         r#"<tr class="{cls}"><td>{idx}</td><td>{name}</td><td>{entity}</td><td>{category}</td><td>{level}</td><td>{conf}</td><td>{hit}</td><td class="ev">{evidence}{samples}</td></tr>"#,
         cls = if c.entity.is_some() { "hit" } else { "none" },
@@ -90,9 +101,21 @@ fn column_row(engine: &Engine, c: &ColumnReport) -> String {
             (Some(zh), Some(id)) => format!("{}<br><span class=\"ev\">{}</span>", esc(zh), esc(id)),
             _ => "—".to_owned(),
         },
-        level = if c.entity.is_some() { level_badge(engine, c.level.as_deref()) } else { "—".to_owned() },
-        conf = if c.entity.is_some() { format!("{:.2}", c.confidence) } else { "—".to_owned() },
-        hit = if c.entity.is_some() { format!("{:.0}%", c.hit_rate * 100.0) } else { "—".to_owned() },
+        level = if c.entity.is_some() {
+            level_badge(engine, c.level.as_deref())
+        } else {
+            "—".to_owned()
+        },
+        conf = if c.entity.is_some() {
+            format!("{:.2}", c.confidence)
+        } else {
+            "—".to_owned()
+        },
+        hit = if c.entity.is_some() {
+            format!("{:.0}%", c.hit_rate * 100.0)
+        } else {
+            "—".to_owned()
+        },
     )
 }
 
@@ -144,7 +167,9 @@ pub fn write(report: &Report, engine: &Engine, out: &mut dyn Write) -> io::Resul
             level_badge(engine, t.level.as_deref()),
             esc(&t.source),
             t.rows_scanned,
-            t.row_estimate.map(|n| format!(" · 估计行数 estimated rows {n}")).unwrap_or_default(),
+            t.row_estimate
+                .map(|n| format!(" · 估计行数 estimated rows {n}"))
+                .unwrap_or_default(),
             sensitive,
             t.columns.len(),
         );
@@ -160,7 +185,11 @@ pub fn write(report: &Report, engine: &Engine, out: &mut dyn Write) -> io::Resul
 
     let mut per_file: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     for f in &report.findings {
-        *per_file.entry(&f.source).or_default().entry(&f.entity).or_default() += 1;
+        *per_file
+            .entry(&f.source)
+            .or_default()
+            .entry(&f.entity)
+            .or_default() += 1;
     }
     for (file, counts) in &per_file {
         let _ = write!(
@@ -209,6 +238,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc(r#"<script>alert("x")</script>&'"#), "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;");
+        assert_eq!(
+            esc(r#"<script>alert("x")</script>&'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"
+        );
     }
 }

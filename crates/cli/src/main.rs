@@ -15,7 +15,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use shuan_classify::{Engine, RulePack};
 
 #[derive(Parser)]
-#[command(name = "shuan", version, about = "Shu'an (数安): data security discovery, protection and supervision")]
+#[command(
+    name = "shuan",
+    version,
+    about = "Shu'an (数安): data security discovery, protection and supervision"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,7 +61,7 @@ struct ScanArgs {
     #[arg(long = "rules")]
     rules: Vec<PathBuf>,
     /// Non-empty values sampled per column.
-    #[arg(long, default_value_t = shuan_classify::DEFAULT_SAMPLE, value_parser = clap::value_parser!(u64).range(1..=10_000_000).map(|v| v as usize))]
+    #[arg(long, default_value_t = shuan_classify::DEFAULT_SAMPLE, value_parser = parse_sample)]
     sample: usize,
     /// Read every row and count every match (the volume of sensitive records).
     #[arg(long)]
@@ -98,7 +102,15 @@ fn run(cli: Cli) -> Result<u8> {
             let mut out = io::stdout().lock();
             for &e in shuan_classify::Entity::ALL {
                 let (cat, cat_zh, level) = engine.rules().rule(e.id()).unwrap_or(("-", "-", "-"));
-                writeln!(out, "{:<26} {:<14} {:<26} {:<22} {}", e.id(), e.name_zh(), cat, cat_zh, level)?;
+                writeln!(
+                    out,
+                    "{:<26} {:<14} {:<26} {:<22} {}",
+                    e.id(),
+                    e.name_zh(),
+                    cat,
+                    cat_zh,
+                    level
+                )?;
             }
             Ok(0)
         }
@@ -108,7 +120,8 @@ fn run(cli: Cli) -> Result<u8> {
 fn load_engine(pack: &str, rule_files: &[PathBuf]) -> Result<Engine> {
     let mut rules = RulePack::builtin(pack)?;
     for f in rule_files {
-        let text = std::fs::read_to_string(f).with_context(|| format!("{}: cannot read rule file", f.display()))?;
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("{}: cannot read rule file", f.display()))?;
         rules.extend_from_yaml(&f.display().to_string(), &text)?;
     }
     Ok(Engine::new(rules)?)
@@ -120,19 +133,31 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         Some(level) => match engine.rules().level(level) {
             Some(_) => Some(engine.rules().level_rank(level)),
             None => {
-                let known: Vec<&str> = engine.rules().levels.iter().map(|l| l.id.as_str()).collect();
-                bail!("--fail-on {level}: unknown level; this pack's levels: {}", known.join(", "))
+                let known: Vec<&str> = engine
+                    .rules()
+                    .levels
+                    .iter()
+                    .map(|l| l.id.as_str())
+                    .collect();
+                bail!(
+                    "--fail-on {level}: unknown level; this pack's levels: {}",
+                    known.join(", ")
+                )
             }
         },
         None => None,
     };
-    let opts = scan::ScanOptions { sample: args.sample, full: args.full, show_samples: args.show_samples };
+    let opts = scan::ScanOptions {
+        sample: args.sample,
+        full: args.full,
+        show_samples: args.show_samples,
+    };
     let report = scan::scan_paths(&engine, &args.paths, &opts, !args.quiet);
 
     let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("{}: cannot create the report file", p.display()))?,
-        )),
+        Some(p) => Box::new(io::BufWriter::new(std::fs::File::create(p).with_context(
+            || format!("{}: cannot create the report file", p.display()),
+        )?)),
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
     match args.format {
@@ -152,4 +177,11 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         Some(rank) if report.max_level_rank(&engine) >= rank => 1,
         _ => 0,
     })
+}
+
+fn parse_sample(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=10_000_000).contains(&n) => Ok(n),
+        _ => Err("a number of values from 1 to 10000000".to_owned()),
+    }
 }

@@ -123,7 +123,11 @@ impl ColumnReport {
                 validated_rate: (e.validated * 1000.0).round() / 1000.0,
                 hint: e.hint,
             }),
-            samples: if show_samples { label.examples.iter().map(|v| mask(v)).collect() } else { Vec::new() },
+            samples: if show_samples {
+                label.examples.iter().map(|v| mask(v)).collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -133,17 +137,32 @@ impl ColumnReport {
 pub fn mask(v: &str) -> String {
     let chars: Vec<char> = v.chars().collect();
     let n = chars.len();
-    let keep = if n <= 3 { (n.min(1), 0) } else { (n / 4, n / 4) };
+    let keep = if n <= 3 {
+        (n.min(1), 0)
+    } else {
+        (n / 4, n / 4)
+    };
     chars
         .iter()
         .enumerate()
-        .map(|(i, &c)| if i < keep.0 || i >= n - keep.1 { c } else { '*' })
+        .map(|(i, &c)| {
+            if i < keep.0 || i >= n - keep.1 {
+                c
+            } else {
+                '*'
+            }
+        })
         .collect()
 }
 
 impl Report {
     pub fn finish(&mut self, engine: &Engine) {
-        let mut s = Summary { tables: self.tables.len(), errors: self.errors.len(), findings: self.findings.len(), ..Default::default() };
+        let mut s = Summary {
+            tables: self.tables.len(),
+            errors: self.errors.len(),
+            findings: self.findings.len(),
+            ..Default::default()
+        };
         for t in &self.tables {
             s.columns += t.columns.len();
             for c in &t.columns {
@@ -171,7 +190,12 @@ impl Report {
 
     /// The most sensitive level anywhere in the report.
     pub fn max_level_rank(&self, engine: &Engine) -> usize {
-        self.summary.by_level.keys().map(|l| engine.rules().level_rank(l)).max().unwrap_or(0)
+        self.summary
+            .by_level
+            .keys()
+            .map(|l| engine.rules().level_rank(l))
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -181,7 +205,10 @@ impl Report {
 
     /// One row per column, then one per text finding.
     pub fn write_csv(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "source,table,column,entity,category,level,confidence,hit_rate,line,start,end")?;
+        writeln!(
+            out,
+            "source,table,column,entity,category,level,confidence,hit_rate,line,start,end"
+        )?;
         for t in &self.tables {
             for c in &t.columns {
                 writeln!(
@@ -199,7 +226,17 @@ impl Report {
             }
         }
         for f in &self.findings {
-            writeln!(out, "{},,,{},,{},{},,{},{},{}", csv_field(&f.source), f.entity, f.level.as_deref().unwrap_or(""), f.confidence, f.line, f.start, f.end)?;
+            writeln!(
+                out,
+                "{},,,{},,{},{},,{},{},{}",
+                csv_field(&f.source),
+                f.entity,
+                f.level.as_deref().unwrap_or(""),
+                f.confidence,
+                f.line,
+                f.start,
+                f.end
+            )?;
         }
         Ok(())
     }
@@ -207,7 +244,8 @@ impl Report {
     /// A terminal summary: one block per table, sensitive columns only; text findings counted.
     pub fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
         for t in &self.tables {
-            let sensitive: Vec<&ColumnReport> = t.columns.iter().filter(|c| c.entity.is_some()).collect();
+            let sensitive: Vec<&ColumnReport> =
+                t.columns.iter().filter(|c| c.entity.is_some()).collect();
             writeln!(
                 out,
                 "{}  [{} rows, {}/{} columns sensitive, level {}]",
@@ -236,7 +274,11 @@ impl Report {
         }
         let mut per_file: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
         for f in &self.findings {
-            *per_file.entry(&f.source).or_default().entry(&f.entity).or_default() += 1;
+            *per_file
+                .entry(&f.source)
+                .or_default()
+                .entry(&f.entity)
+                .or_default() += 1;
         }
         for (file, counts) in per_file {
             let total: usize = counts.values().sum();
@@ -256,7 +298,11 @@ impl Report {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
 }
 
 #[cfg(test)]

@@ -34,12 +34,20 @@ enum Outcome {
 }
 
 fn failed(e: SourceError) -> Outcome {
-    Outcome::Failed(InputError { source: e.source_name().to_owned(), message: e.to_string() })
+    Outcome::Failed(InputError {
+        source: e.source_name().to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Scan files and folders. Every readable input is scanned; unreadable ones are listed in
 /// the report's errors.
-pub fn scan_paths(engine: &Engine, paths: &[PathBuf], opts: &ScanOptions, progress: bool) -> Report {
+pub fn scan_paths(
+    engine: &Engine,
+    paths: &[PathBuf],
+    opts: &ScanOptions,
+    progress: bool,
+) -> Report {
     let mut outcomes = Vec::new();
     let mut files = Vec::new();
     for entry in shuan_source::walk(paths) {
@@ -53,14 +61,22 @@ pub fn scan_paths(engine: &Engine, paths: &[PathBuf], opts: &ScanOptions, progre
     files.par_iter().for_each(|path| {
         bar.set_message(path.display().to_string());
         let results: Vec<Outcome> = match shuan_source::open_path(path) {
-            Ok(inputs) => inputs.into_iter().map(|input| scan_input(engine, input, opts)).collect(),
+            Ok(inputs) => inputs
+                .into_iter()
+                .map(|input| scan_input(engine, input, opts))
+                .collect(),
             Err(e) => vec![failed(e)],
         };
-        collected.lock().expect("no panics while holding the lock").extend(results);
+        collected
+            .lock()
+            .expect("no panics while holding the lock")
+            .extend(results);
         bar.inc(1);
     });
     bar.finish_and_clear();
-    let outcomes = collected.into_inner().expect("no panics while holding the lock");
+    let outcomes = collected
+        .into_inner()
+        .expect("no panics while holding the lock");
     build_report(engine, outcomes)
 }
 
@@ -71,8 +87,10 @@ pub(crate) fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
-            .expect("static template is valid"),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+        )
+        .expect("static template is valid"),
     );
     bar
 }
@@ -93,15 +111,27 @@ fn build_report(engine: &Engine, outcomes: Vec<Outcome>) -> Report {
         }
     }
     // Parallel completion order is arbitrary; reports are compared and diffed, so sort.
-    report.tables.sort_by(|a, b| a.source.cmp(&b.source).then(a.name.cmp(&b.name)));
-    report.findings.sort_by(|a, b| a.source.cmp(&b.source).then(a.line.cmp(&b.line)).then(a.start.cmp(&b.start)));
+    report
+        .tables
+        .sort_by(|a, b| a.source.cmp(&b.source).then(a.name.cmp(&b.name)));
+    report.findings.sort_by(|a, b| {
+        a.source
+            .cmp(&b.source)
+            .then(a.line.cmp(&b.line))
+            .then(a.start.cmp(&b.start))
+    });
     report.errors.sort_by(|a, b| a.source.cmp(&b.source));
     report.finish(engine);
     report
 }
 
 /// Scan inputs that are already open (database tables, or tests), in parallel.
-pub fn scan_inputs(engine: &Engine, inputs: Vec<Result<Input, SourceError>>, opts: &ScanOptions, progress: bool) -> Report {
+pub fn scan_inputs(
+    engine: &Engine,
+    inputs: Vec<Result<Input, SourceError>>,
+    opts: &ScanOptions,
+    progress: bool,
+) -> Report {
     let bar = progress_bar(progress, inputs.len() as u64);
     let outcomes: Vec<Outcome> = inputs
         .into_par_iter()
@@ -126,10 +156,18 @@ fn scan_input(engine: &Engine, input: Input, opts: &ScanOptions) -> Outcome {
     result.unwrap_or_else(failed)
 }
 
-fn scan_table(engine: &Engine, mut reader: Box<dyn TableReader>, opts: &ScanOptions) -> Result<TableReport, SourceError> {
+fn scan_table(
+    engine: &Engine,
+    mut reader: Box<dyn TableReader>,
+    opts: &ScanOptions,
+) -> Result<TableReport, SourceError> {
     let meta = reader.meta().clone();
     let limit = (!opts.full).then_some(opts.sample);
-    let mut profiles: Vec<_> = meta.columns.iter().map(|c| engine.profile(&c.name, c.comment.as_deref(), limit)).collect();
+    let mut profiles: Vec<_> = meta
+        .columns
+        .iter()
+        .map(|c| engine.profile(&c.name, c.comment.as_deref(), limit))
+        .collect();
     let max_rows = (opts.sample as u64).saturating_mul(MAX_ROWS_FACTOR);
     let mut rows_scanned = 0u64;
     while let Some(rows) = reader.next_rows(BATCH_ROWS)? {
@@ -147,7 +185,15 @@ fn scan_table(engine: &Engine, mut reader: Box<dyn TableReader>, opts: &ScanOpti
         .iter()
         .zip(&meta.columns)
         .enumerate()
-        .map(|(i, (p, c))| ColumnReport::from_label(i, p.label(engine), c.comment.clone(), c.data_type.clone(), opts.show_samples))
+        .map(|(i, (p, c))| {
+            ColumnReport::from_label(
+                i,
+                p.label(engine),
+                c.comment.clone(),
+                c.data_type.clone(),
+                opts.show_samples,
+            )
+        })
         .collect();
     let level = columns
         .iter()
@@ -168,7 +214,11 @@ fn scan_table(engine: &Engine, mut reader: Box<dyn TableReader>, opts: &ScanOpti
 /// Pieces a text chunk is split into so both cores share a large file.
 const PIECES: usize = 8;
 
-fn scan_text(engine: &Engine, mut reader: Box<dyn TextReader>, opts: &ScanOptions) -> Result<Vec<FindingReport>, SourceError> {
+fn scan_text(
+    engine: &Engine,
+    mut reader: Box<dyn TextReader>,
+    opts: &ScanOptions,
+) -> Result<Vec<FindingReport>, SourceError> {
     let source = reader.source().to_owned();
     let mut reports = Vec::new();
     while let Some(chunk) = reader.next_chunk()? {
@@ -185,7 +235,11 @@ fn scan_text(engine: &Engine, mut reader: Box<dyn TextReader>, opts: &ScanOption
             for f in findings {
                 let id = engine.found_id(f.found);
                 let sample = opts.show_samples.then(|| {
-                    let line = piece.0.split('\n').nth((f.line - piece.1) as usize).unwrap_or_default();
+                    let line = piece
+                        .0
+                        .split('\n')
+                        .nth((f.line - piece.1) as usize)
+                        .unwrap_or_default();
                     mask(line.get(f.byte_start..f.byte_end).unwrap_or_default())
                 });
                 reports.push(FindingReport {
