@@ -18,7 +18,11 @@ pub fn csv_table(
 ) -> Result<Box<dyn TableReader>, SourceError> {
     let file_name = file_name(source);
     let stream = TextStream::sniff(source, file_name, Box::new(input))?;
-    Ok(Box::new(DelimitedTable::new(source, &table_name(file_name), stream)?))
+    Ok(Box::new(DelimitedTable::new(
+        source,
+        &table_name(file_name),
+        stream,
+    )?))
 }
 
 pub(crate) struct DelimitedTable {
@@ -30,7 +34,11 @@ pub(crate) struct DelimitedTable {
 impl DelimitedTable {
     pub(crate) fn new(source: &str, name: &str, stream: TextStream) -> Result<Self, SourceError> {
         let delimiter = crate::detect::sniff_delimiter(&stream.prefix_text).unwrap_or(
-            if crate::detect::extension(&stream.file_name).as_deref() == Some("tsv") { b'\t' } else { b',' },
+            if crate::detect::extension(&stream.file_name).as_deref() == Some("tsv") {
+                b'\t'
+            } else {
+                b','
+            },
         );
         let mut records = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -38,7 +46,9 @@ impl DelimitedTable {
             .flexible(true)
             .from_reader(stream.utf8);
         let mut header = csv::ByteRecord::new();
-        let has_header = records.read_byte_record(&mut header).map_err(|e| csv_error(source, e))?;
+        let has_header = records
+            .read_byte_record(&mut header)
+            .map_err(|e| csv_error(source, e))?;
         let columns = if has_header {
             header
                 .iter()

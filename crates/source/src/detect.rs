@@ -57,7 +57,10 @@ pub(crate) fn text_encoding(prefix: &[u8], complete: bool) -> Option<TextEncodin
     candidates
         .into_iter()
         .find(|&encoding| decodes_cleanly(encoding, prefix, complete))
-        .map(|encoding| TextEncoding { encoding, bom_len: 0 })
+        .map(|encoding| TextEncoding {
+            encoding,
+            bom_len: 0,
+        })
 }
 
 fn decodes_cleanly(encoding: &'static Encoding, prefix: &[u8], complete: bool) -> bool {
@@ -123,8 +126,13 @@ pub(crate) fn sniff_delimiter(text: &str) -> Option<u8> {
     lines.truncate(20);
     let mut best: Option<(usize, usize, u8)> = None; // (consistent lines, fields, delimiter)
     for delimiter in DELIMITERS {
-        let counts: Vec<usize> = lines.iter().map(|line| count_unquoted(line, delimiter)).collect();
-        let Some(&header_count) = counts.first() else { continue };
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|line| count_unquoted(line, delimiter))
+            .collect();
+        let Some(&header_count) = counts.first() else {
+            continue;
+        };
         if header_count == 0 {
             continue;
         }
@@ -135,7 +143,8 @@ pub(crate) fn sniff_delimiter(text: &str) -> Option<u8> {
         }
     }
     // A delimiter that splits under half the lines the same way is chance, not structure.
-    best.filter(|&(consistent, _, _)| consistent * 2 > lines.len()).map(|(_, _, d)| d)
+    best.filter(|&(consistent, _, _)| consistent * 2 > lines.len())
+        .map(|(_, _, d)| d)
 }
 
 /// Occurrences of `delimiter` outside double quotes.
@@ -161,9 +170,15 @@ mod tests {
         let utf8 = text_encoding("姓名,电话".as_bytes(), true).unwrap();
         assert_eq!(utf8.encoding, encoding_rs::UTF_8);
         let with_bom = text_encoding("\u{feff}姓名".as_bytes(), true).unwrap();
-        assert_eq!((with_bom.encoding, with_bom.bom_len), (encoding_rs::UTF_8, 3));
+        assert_eq!(
+            (with_bom.encoding, with_bom.bom_len),
+            (encoding_rs::UTF_8, 3)
+        );
         let (gbk, _, _) = encoding_rs::GBK.encode("姓名,电话,民族");
-        assert_eq!(text_encoding(&gbk, true).unwrap().encoding, encoding_rs::GB18030);
+        assert_eq!(
+            text_encoding(&gbk, true).unwrap().encoding,
+            encoding_rs::GB18030
+        );
         assert_eq!(text_encoding(b"a\0b", true), None);
         assert_eq!(text_encoding(b"\xff\xff\xff\xff\x80", true), None);
     }
@@ -172,7 +187,10 @@ mod tests {
     fn utf8_cut_at_prefix_end_is_still_utf8() {
         let text = "姓名".as_bytes();
         let cut = &text[..4];
-        assert_eq!(text_encoding(cut, false).unwrap().encoding, encoding_rs::UTF_8);
+        assert_eq!(
+            text_encoding(cut, false).unwrap().encoding,
+            encoding_rs::UTF_8
+        );
     }
 
     #[test]
@@ -191,6 +209,9 @@ mod tests {
         assert_eq!(text_format("x.json", "{}\n{}"), TextFormat::Ndjson);
         assert_eq!(text_format("app.log", "a,b\n1,2\n"), TextFormat::Plain);
         assert_eq!(text_format("export", "a,b\n1,2\n"), TextFormat::Delimited);
-        assert_eq!(text_format("README", "Hello, world.\nBye.\n"), TextFormat::Plain);
+        assert_eq!(
+            text_format("README", "Hello, world.\nBye.\n"),
+            TextFormat::Plain
+        );
     }
 }

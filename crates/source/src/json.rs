@@ -32,7 +32,11 @@ pub(crate) struct JsonTable {
     records: Box<dyn Records>,
 }
 
-pub(crate) fn ndjson_table(source: &str, name: &str, stream: TextStream) -> Result<JsonTable, SourceError> {
+pub(crate) fn ndjson_table(
+    source: &str,
+    name: &str,
+    stream: TextStream,
+) -> Result<JsonTable, SourceError> {
     let lines = NdjsonRecords {
         source: source.to_owned(),
         reader: BufReader::new(stream.utf8),
@@ -42,7 +46,11 @@ pub(crate) fn ndjson_table(source: &str, name: &str, stream: TextStream) -> Resu
     JsonTable::new(source, name, Box::new(lines))
 }
 
-pub(crate) fn array_table(source: &str, name: &str, stream: TextStream) -> Result<JsonTable, SourceError> {
+pub(crate) fn array_table(
+    source: &str,
+    name: &str,
+    stream: TextStream,
+) -> Result<JsonTable, SourceError> {
     let elements = ArrayRecords {
         source: source.to_owned(),
         reader: BufReader::new(stream.utf8),
@@ -59,11 +67,16 @@ impl JsonTable {
         let mut columns = Vec::new();
         let mut column_of_key = HashMap::new();
         while sampled.len() < COLUMN_SAMPLE_RECORDS {
-            let Some(object) = records.next_object()? else { break };
+            let Some(object) = records.next_object()? else {
+                break;
+            };
             for key in object.keys() {
                 if !column_of_key.contains_key(key) {
                     column_of_key.insert(key.clone(), columns.len());
-                    columns.push(ColumnMeta { name: key.clone(), ..ColumnMeta::default() });
+                    columns.push(ColumnMeta {
+                        name: key.clone(),
+                        ..ColumnMeta::default()
+                    });
                 }
             }
             sampled.push_back(object);
@@ -149,11 +162,17 @@ impl Records for NdjsonRecords {
                 Ok(Value::Object(object)) => Ok(Some(object)),
                 Ok(_) => Err(SourceError::input(
                     &self.source,
-                    format!("line {}: not a JSON object; NDJSON needs one object per line", self.line_number),
+                    format!(
+                        "line {}: not a JSON object; NDJSON needs one object per line",
+                        self.line_number
+                    ),
                 )),
                 Err(e) => Err(SourceError::input(
                     &self.source,
-                    format!("line {}: invalid JSON ({e}); NDJSON needs one object per line", self.line_number),
+                    format!(
+                        "line {}: invalid JSON ({e}); NDJSON needs one object per line",
+                        self.line_number
+                    ),
                 )),
             };
         }
@@ -180,13 +199,19 @@ struct ArrayRecords {
 
 impl ArrayRecords {
     fn error(&self, message: &str) -> SourceError {
-        SourceError::input(&self.source, format!("JSON array element {}: {message}", self.elements_read + 1))
+        SourceError::input(
+            &self.source,
+            format!("JSON array element {}: {message}", self.elements_read + 1),
+        )
     }
 
     /// The next byte that is not JSON whitespace, left unread.
     fn peek_token(&mut self) -> Result<Option<u8>, SourceError> {
         loop {
-            let buffer = self.reader.fill_buf().map_err(|e| SourceError::io(&self.source, e))?;
+            let buffer = self
+                .reader
+                .fill_buf()
+                .map_err(|e| SourceError::io(&self.source, e))?;
             if buffer.is_empty() {
                 return Ok(None);
             }
@@ -211,7 +236,10 @@ impl ArrayRecords {
         let mut in_string = false;
         let mut escaped = false;
         loop {
-            let buffer = self.reader.fill_buf().map_err(|e| SourceError::io(&self.source, e))?;
+            let buffer = self
+                .reader
+                .fill_buf()
+                .map_err(|e| SourceError::io(&self.source, e))?;
             if buffer.is_empty() {
                 return Err(self.error("the file ends inside it; truncated?"));
             }
@@ -245,7 +273,10 @@ impl ArrayRecords {
                 return Ok(());
             }
             if self.element.len() > MAX_LINE_BYTES {
-                return Err(self.error(&format!("longer than {} MiB; not scanned", MAX_LINE_BYTES >> 20)));
+                return Err(self.error(&format!(
+                    "longer than {} MiB; not scanned",
+                    MAX_LINE_BYTES >> 20
+                )));
             }
         }
     }
@@ -269,7 +300,9 @@ impl Records for ArrayRecords {
                 return Ok(None);
             }
             Some(b'{') => self.read_object()?,
-            Some(_) => return Err(self.error("not a JSON object; a table needs an array of objects")),
+            Some(_) => {
+                return Err(self.error("not a JSON object; a table needs an array of objects"));
+            }
             None => return Err(self.error("the file ends before it; truncated?")),
         }
         let object = match serde_json::from_slice::<Value>(&self.element) {
@@ -314,7 +347,12 @@ mod tests {
     fn array_with_nesting_and_tricky_strings() {
         let text = r#" [ {"a": "x}]\"", "b": {"c": [1, 2]}}, {"b": null, "d": 1.5, "a": true} ] "#;
         let mut table = array_table("t.json", "t", stream(text)).unwrap();
-        let names: Vec<_> = table.meta().columns.iter().map(|c| c.name.clone()).collect();
+        let names: Vec<_> = table
+            .meta()
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
         assert_eq!(names, ["a", "b", "d"]);
         assert_eq!(
             all_rows(&mut table),
@@ -334,13 +372,17 @@ mod tests {
 
     #[test]
     fn truncated_array_is_an_error() {
-        let error = array_table("t.json", "t", stream(r#"[{"a": 1}, {"a": "#)).map(|_| ()).unwrap_err();
+        let error = array_table("t.json", "t", stream(r#"[{"a": 1}, {"a": "#))
+            .map(|_| ())
+            .unwrap_err();
         assert!(error.to_string().contains("element 2"), "{error}");
     }
 
     #[test]
     fn ndjson_line_that_is_not_an_object() {
-        let error = ndjson_table("t.ndjson", "t", stream("{\"a\":1}\n\n[1]\n")).map(|_| ()).unwrap_err();
+        let error = ndjson_table("t.ndjson", "t", stream("{\"a\":1}\n\n[1]\n"))
+            .map(|_| ())
+            .unwrap_err();
         assert!(error.to_string().contains("line 3"), "{error}");
     }
 }

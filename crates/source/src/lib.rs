@@ -22,7 +22,7 @@ mod transcode;
 mod walk;
 
 pub use delimited::csv_table;
-pub use limits::{MAX_LINE_BYTES, MAX_IN_MEMORY_BYTES};
+pub use limits::{MAX_IN_MEMORY_BYTES, MAX_LINE_BYTES};
 pub use open::{open_path, open_stream};
 pub use walk::walk;
 
@@ -96,22 +96,36 @@ impl fmt::Debug for Input {
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("{source_name}: {message}")]
-    Input { source_name: String, message: String },
+    Input {
+        source_name: String,
+        message: String,
+    },
     #[error("{source_name}: {error}")]
-    Io { source_name: String, error: std::io::Error },
+    Io {
+        source_name: String,
+        error: std::io::Error,
+    },
 }
 
 impl SourceError {
     pub fn input(source_name: impl Into<String>, message: impl Into<String>) -> Self {
-        SourceError::Input { source_name: source_name.into(), message: message.into() }
+        SourceError::Input {
+            source_name: source_name.into(),
+            message: message.into(),
+        }
     }
     pub fn io(source_name: impl Into<String>, error: std::io::Error) -> Self {
-        SourceError::Io { source_name: source_name.into(), error }
+        SourceError::Io {
+            source_name: source_name.into(),
+            error,
+        }
     }
     /// The input this error is about.
     pub fn source_name(&self) -> &str {
         match self {
-            SourceError::Input { source_name, .. } | SourceError::Io { source_name, .. } => source_name,
+            SourceError::Input { source_name, .. } | SourceError::Io { source_name, .. } => {
+                source_name
+            }
         }
     }
 }

@@ -27,7 +27,12 @@ pub(crate) struct LineCap<R> {
 
 impl<R: Read> LineCap<R> {
     pub(crate) fn new(inner: R, max_line: usize) -> Self {
-        LineCap { inner, max_line, current_line_len: 0, line_number: 1 }
+        LineCap {
+            inner,
+            max_line,
+            current_line_len: 0,
+            line_number: 1,
+        }
     }
 }
 

@@ -23,18 +23,25 @@ const MAX_GZIP_DEPTH: u8 = 2;
 /// `source` in the result is the path as given.
 pub fn open_path(path: &Path) -> Result<Vec<Input>, SourceError> {
     let source = path.display().to_string();
-    let file_name = path.file_name().map_or_else(|| source.clone(), |n| n.to_string_lossy().into_owned());
+    let file_name = path
+        .file_name()
+        .map_or_else(|| source.clone(), |n| n.to_string_lossy().into_owned());
     let io_error = |e| SourceError::io(&source, e);
     let mut file = File::open(path).map_err(io_error)?;
     if file.metadata().map_err(io_error)?.is_dir() {
-        return Err(SourceError::input(&source, "is a directory; walk it to scan the files inside"));
+        return Err(SourceError::input(
+            &source,
+            "is a directory; walk it to scan the files inside",
+        ));
     }
     let (prefix, complete) = read_prefix(&mut file).map_err(io_error)?;
     // Files with random access are read in place rather than through memory.
     match detect::container(&prefix) {
-        Some(Container::Parquet) => {
-            Ok(vec![parquet_table::open(&source, &table_name(&file_name), file)?])
-        }
+        Some(Container::Parquet) => Ok(vec![parquet_table::open(
+            &source,
+            &table_name(&file_name),
+            file,
+        )?]),
         Some(kind @ (Container::Zip | Container::Ole)) => {
             spreadsheet::open(&source, &file_name, kind, BufReader::new(file))
         }
@@ -66,19 +73,34 @@ fn open_sniffed(
     match container {
         Some(Container::Gzip) => {
             if gzip_depth >= MAX_GZIP_DEPTH {
-                return Err(SourceError::input(source, "gzip nested too deep; not scanned"));
+                return Err(SourceError::input(
+                    source,
+                    "gzip nested too deep; not scanned",
+                ));
             }
             let inner_name = file_name
                 .strip_suffix(".gz")
                 .or_else(|| file_name.strip_suffix(".gzip"))
                 .unwrap_or(file_name);
             let mut inner = GzipStream(flate2::read::MultiGzDecoder::new(whole));
-            let (prefix, complete) = read_prefix(&mut inner).map_err(|e| SourceError::io(source, e))?;
-            open_sniffed(source, inner_name, prefix, complete, Box::new(inner), gzip_depth + 1)
+            let (prefix, complete) =
+                read_prefix(&mut inner).map_err(|e| SourceError::io(source, e))?;
+            open_sniffed(
+                source,
+                inner_name,
+                prefix,
+                complete,
+                Box::new(inner),
+                gzip_depth + 1,
+            )
         }
         Some(Container::Parquet) => {
             let bytes = read_bounded(source, whole, "Parquet")?;
-            Ok(vec![parquet_table::open(source, &table_name(file_name), bytes::Bytes::from(bytes))?])
+            Ok(vec![parquet_table::open(
+                source,
+                &table_name(file_name),
+                bytes::Bytes::from(bytes),
+            )?])
         }
         Some(kind @ (Container::Zip | Container::Ole)) => {
             let bytes = read_bounded(source, whole, "a spreadsheet")?;
@@ -88,16 +110,26 @@ fn open_sniffed(
             if let Some(format) = binary_format_by_extension(file_name) {
                 return Err(SourceError::input(
                     source,
-                    format!("not a {format} file (its first bytes are wrong); corrupt or misnamed, not scanned"),
+                    format!(
+                        "not a {format} file (its first bytes are wrong); corrupt or misnamed, not scanned"
+                    ),
                 ));
             }
             let stream = TextStream::from_prefix(source, file_name, prefix, complete, whole)?;
             let name = table_name(file_name);
             let input = match detect::text_format(file_name, &stream.prefix_text) {
-                TextFormat::Delimited => Input::Table(Box::new(DelimitedTable::new(source, &name, stream)?)),
-                TextFormat::Ndjson => Input::Table(Box::new(json::ndjson_table(source, &name, stream)?)),
-                TextFormat::JsonArray => Input::Table(Box::new(json::array_table(source, &name, stream)?)),
-                TextFormat::Plain => Input::Text(Box::new(text::LineChunks::new(source, stream.utf8))),
+                TextFormat::Delimited => {
+                    Input::Table(Box::new(DelimitedTable::new(source, &name, stream)?))
+                }
+                TextFormat::Ndjson => {
+                    Input::Table(Box::new(json::ndjson_table(source, &name, stream)?))
+                }
+                TextFormat::JsonArray => {
+                    Input::Table(Box::new(json::array_table(source, &name, stream)?))
+                }
+                TextFormat::Plain => {
+                    Input::Text(Box::new(text::LineChunks::new(source, stream.utf8)))
+                }
             };
             Ok(vec![input])
         }
@@ -150,7 +182,9 @@ impl TextStream {
             )
         })?;
         let bom = encoding.bom_len;
-        let (prefix_text, _) = encoding.encoding.decode_without_bom_handling(&prefix[bom..]);
+        let (prefix_text, _) = encoding
+            .encoding
+            .decode_without_bom_handling(&prefix[bom..]);
         io::copy(&mut (&mut whole).take(bom as u64), &mut io::sink())
             .map_err(|e| SourceError::io(source, e))?;
         let utf8: Box<dyn Read + Send> = if encoding.encoding == encoding_rs::UTF_8 {
@@ -206,14 +240,20 @@ struct GzipStream<R>(flate2::read::MultiGzDecoder<R>);
 impl<R: Read> Read for GzipStream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read(buf).map_err(|e| {
-            io::Error::new(e.kind(), format!("gzip data truncated or corrupt ({e}); not scanned past here"))
+            io::Error::new(
+                e.kind(),
+                format!("gzip data truncated or corrupt ({e}); not scanned past here"),
+            )
         })
     }
 }
 
 /// The last component of a path written as a string.
 pub(crate) fn file_name(source: &str) -> &str {
-    Path::new(source).file_name().and_then(|n| n.to_str()).unwrap_or(source)
+    Path::new(source)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(source)
 }
 
 /// The table name of a file: its name before the first dot (`t008.gbk.csv` -> `t008`),
@@ -234,7 +274,10 @@ pub(crate) fn without_panics<T>(
     call: impl FnOnce() -> Result<T, SourceError>,
 ) -> Result<T, SourceError> {
     catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| {
-        Err(SourceError::input(source, format!("{what} failed on malformed data; the file is corrupt, not scanned")))
+        Err(SourceError::input(
+            source,
+            format!("{what} failed on malformed data; the file is corrupt, not scanned"),
+        ))
     })
 }
 

@@ -11,11 +11,21 @@ use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use parquet::record::{Field, reader::RowIter};
 use parquet::schema::types::Type;
 
-pub(crate) fn open<R: ChunkReader + 'static>(source: &str, name: &str, reader: R) -> Result<Input, SourceError> {
+pub(crate) fn open<R: ChunkReader + 'static>(
+    source: &str,
+    name: &str,
+    reader: R,
+) -> Result<Input, SourceError> {
     without_panics(source, "the Parquet decoder", || {
         let file = SerializedFileReader::new(reader).map_err(|e| corrupt(source, e))?;
         let metadata = file.metadata().file_metadata();
-        let columns = metadata.schema_descr().root_schema().get_fields().iter().map(|field| column(field)).collect();
+        let columns = metadata
+            .schema_descr()
+            .root_schema()
+            .get_fields()
+            .iter()
+            .map(|field| column(field))
+            .collect();
         let meta = TableMeta {
             source: source.to_owned(),
             name: name.to_owned(),
@@ -28,7 +38,10 @@ pub(crate) fn open<R: ChunkReader + 'static>(source: &str, name: &str, reader: R
 }
 
 fn corrupt(source: &str, error: parquet::errors::ParquetError) -> SourceError {
-    SourceError::input(source, format!("unreadable Parquet ({error}); the file is corrupt or uses an unsupported codec"))
+    SourceError::input(
+        source,
+        format!("unreadable Parquet ({error}); the file is corrupt or uses an unsupported codec"),
+    )
 }
 
 fn column(field: &Type) -> ColumnMeta {
@@ -39,7 +52,11 @@ fn column(field: &Type) -> ColumnMeta {
         (false, ConvertedType::NONE) => "GROUP".to_owned(),
         (false, converted) => converted.to_string(),
     };
-    ColumnMeta { name: field.name().to_owned(), comment: None, data_type: Some(data_type) }
+    ColumnMeta {
+        name: field.name().to_owned(),
+        comment: None,
+        data_type: Some(data_type),
+    }
 }
 
 struct ParquetTable {
@@ -60,7 +77,11 @@ impl TableReader for ParquetTable {
             while rows.len() < max_rows {
                 let Some(row) = self.rows.next() else { break };
                 let row = row.map_err(|e| corrupt(&source, e))?;
-                let mut cells: Row = row.into_columns().into_iter().map(|(_, field)| cell(field)).collect();
+                let mut cells: Row = row
+                    .into_columns()
+                    .into_iter()
+                    .map(|(_, field)| cell(field))
+                    .collect();
                 cells.resize(width, None);
                 rows.push(cells);
             }

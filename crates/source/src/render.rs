@@ -25,7 +25,11 @@ pub(crate) fn date(days_since_epoch: i64) -> String {
 pub(crate) fn date_time(seconds: i64, fraction: u32, fraction_digits: usize) -> String {
     let days = seconds.div_euclid(86_400);
     let second_of_day = seconds.rem_euclid(86_400);
-    let (hour, minute, second) = (second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60);
+    let (hour, minute, second) = (
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60,
+    );
     let mut text = format!("{} {hour:02}:{minute:02}:{second:02}", date(days));
     if fraction != 0 {
         text.push_str(&format!(".{fraction:0fraction_digits$}"));
@@ -35,7 +39,11 @@ pub(crate) fn date_time(seconds: i64, fraction: u32, fraction_digits: usize) -> 
 
 /// Splits a count of `per_second` units since the epoch for [`date_time`].
 pub(crate) fn date_time_from_units(units: i64, per_second: i64, fraction_digits: usize) -> String {
-    date_time(units.div_euclid(per_second), units.rem_euclid(per_second) as u32, fraction_digits)
+    date_time(
+        units.div_euclid(per_second),
+        units.rem_euclid(per_second) as u32,
+        fraction_digits,
+    )
 }
 
 /// Howard Hinnant's `civil_from_days`: proleptic Gregorian (year, month, day).
@@ -43,11 +51,16 @@ fn civil_from_days(days_since_epoch: i64) -> (i64, u32, u32) {
     let z = days_since_epoch + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
@@ -70,7 +83,10 @@ mod tests {
         assert_eq!(date(0), "1970-01-01");
         assert_eq!(date(-1), "1969-12-31");
         assert_eq!(date(11_016), "2000-02-29");
-        assert_eq!(date_time_from_units(951_782_400_123, 1000, 3), "2000-02-29 00:00:00.123");
+        assert_eq!(
+            date_time_from_units(951_782_400_123, 1000, 3),
+            "2000-02-29 00:00:00.123"
+        );
         assert_eq!(date_time(-1, 0, 0), "1969-12-31 23:59:59");
         // Extremes do not panic.
         date_time_from_units(i64::MIN, 1_000_000, 6);

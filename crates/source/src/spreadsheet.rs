@@ -23,20 +23,29 @@ pub(crate) fn open<RS: Read + Seek>(
     reader: RS,
 ) -> Result<Vec<Input>, SourceError> {
     let stem = table_name(file_name);
-    without_panics(source, "the spreadsheet decoder", || match (container, extension(file_name).as_deref()) {
-        (Container::Ole, _) => sheets::<RS, Xls<RS>>(source, &stem, reader),
-        (_, Some("ods")) => sheets::<RS, Ods<RS>>(source, &stem, reader),
-        (_, Some("xlsb")) => sheets::<RS, Xlsb<RS>>(source, &stem, reader),
-        _ => sheets::<RS, Xlsx<RS>>(source, &stem, reader),
+    without_panics(source, "the spreadsheet decoder", || {
+        match (container, extension(file_name).as_deref()) {
+            (Container::Ole, _) => sheets::<RS, Xls<RS>>(source, &stem, reader),
+            (_, Some("ods")) => sheets::<RS, Ods<RS>>(source, &stem, reader),
+            (_, Some("xlsb")) => sheets::<RS, Xlsb<RS>>(source, &stem, reader),
+            _ => sheets::<RS, Xlsx<RS>>(source, &stem, reader),
+        }
     })
 }
 
-fn sheets<RS: Read + Seek, W: Reader<RS>>(source: &str, stem: &str, reader: RS) -> Result<Vec<Input>, SourceError>
+fn sheets<RS: Read + Seek, W: Reader<RS>>(
+    source: &str,
+    stem: &str,
+    reader: RS,
+) -> Result<Vec<Input>, SourceError>
 where
     W::Error: Display,
 {
     let unreadable = |e: W::Error| {
-        SourceError::input(source, format!("unreadable spreadsheet ({e}); the file is corrupt or not a workbook"))
+        SourceError::input(
+            source,
+            format!("unreadable spreadsheet ({e}); the file is corrupt or not a workbook"),
+        )
     };
     let mut workbook = W::new(reader).map_err(unreadable)?;
     let mut sheets = Vec::new();
@@ -50,7 +59,11 @@ where
     Ok(sheets
         .into_iter()
         .map(|(sheet, cells)| {
-            let name = if single { stem.to_owned() } else { format!("{stem}#{sheet}") };
+            let name = if single {
+                stem.to_owned()
+            } else {
+                format!("{stem}#{sheet}")
+            };
             Input::Table(Box::new(SheetTable::new(source, name, cells)))
         })
         .collect())
@@ -76,8 +89,17 @@ impl SheetTable {
             })
             .collect();
         let row_estimate = Some(cells.height().saturating_sub(1) as u64);
-        let meta = TableMeta { source: source.to_owned(), name, columns, row_estimate };
-        SheetTable { meta, cells, next_row: 1 }
+        let meta = TableMeta {
+            source: source.to_owned(),
+            name,
+            columns,
+            row_estimate,
+        };
+        SheetTable {
+            meta,
+            cells,
+            next_row: 1,
+        }
     }
 }
 
@@ -87,8 +109,13 @@ impl TableReader for SheetTable {
     }
 
     fn next_rows(&mut self, max_rows: usize) -> Result<Option<Vec<Row>>, SourceError> {
-        let rows: Vec<Row> =
-            self.cells.rows().skip(self.next_row).take(max_rows).map(|row| row.iter().map(cell).collect()).collect();
+        let rows: Vec<Row> = self
+            .cells
+            .rows()
+            .skip(self.next_row)
+            .take(max_rows)
+            .map(|row| row.iter().map(cell).collect())
+            .collect();
         self.next_row += rows.len();
         Ok((!rows.is_empty()).then_some(rows))
     }
@@ -103,7 +130,12 @@ fn cell(data: &Data) -> Option<String> {
         Data::Bool(v) => v.to_string(),
         Data::DateTime(when) if when.is_duration() => {
             let seconds = (when.as_f64() * 86_400.0).round() as i64;
-            format!("{}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60)
+            format!(
+                "{}:{:02}:{:02}",
+                seconds / 3600,
+                seconds / 60 % 60,
+                seconds % 60
+            )
         }
         Data::DateTime(when) => {
             let (year, month, day, hour, minute, second, milli) = when.to_ymd_hms_milli();

@@ -26,7 +26,13 @@ pub(crate) struct LineChunks {
 impl LineChunks {
     /// `utf8` must be UTF-8 with lines capped in length (see [`crate::open::TextStream`]).
     pub(crate) fn new(source: &str, utf8: Box<dyn Read + Send>) -> Self {
-        LineChunks { source: source.to_owned(), utf8, pending: Vec::new(), next_line: 1, at_end: false }
+        LineChunks {
+            source: source.to_owned(),
+            utf8,
+            pending: Vec::new(),
+            next_line: 1,
+            at_end: false,
+        }
     }
 
     /// Appends up to [`READ_BYTES`] more to `pending`.

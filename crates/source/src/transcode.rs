@@ -58,7 +58,8 @@ impl<R: Read> Utf8Transcoder<R> {
                 // Flush whatever an incomplete trailing sequence leaves.
                 let mut tail = [0u8; 16];
                 let (result, _, written) =
-                    self.decoder.decode_to_utf8_without_replacement(&[], &mut tail, true);
+                    self.decoder
+                        .decode_to_utf8_without_replacement(&[], &mut tail, true);
                 self.finished = true;
                 self.check(result)?;
                 self.output.extend_from_slice(&tail[..written]);
@@ -71,7 +72,8 @@ impl<R: Read> Utf8Transcoder<R> {
                 .unwrap_or(BLOCK * 4);
             self.output.resize(room, 0);
             let (result, read, written) =
-                self.decoder.decode_to_utf8_without_replacement(pending, &mut self.output, false);
+                self.decoder
+                    .decode_to_utf8_without_replacement(pending, &mut self.output, false);
             self.input_start += read;
             self.consumed += read as u64;
             self.output.truncate(written);
@@ -129,7 +131,9 @@ mod tests {
         let text = "姓名,电话\n张三,13800138000\n".repeat(10_000);
         let (gbk, _, _) = encoding_rs::GBK.encode(&text);
         let mut out = String::new();
-        Utf8Transcoder::new(&gbk[..], encoding_rs::GB18030).read_to_string(&mut out).unwrap();
+        Utf8Transcoder::new(&gbk[..], encoding_rs::GB18030)
+            .read_to_string(&mut out)
+            .unwrap();
         assert_eq!(out, text);
     }
 

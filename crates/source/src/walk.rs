@@ -14,7 +14,10 @@ use std::path::{Path, PathBuf};
 /// The files under `paths`, recursively; an unreadable path or directory is an
 /// error item and the walk goes on with the rest.
 pub fn walk(paths: &[PathBuf]) -> impl Iterator<Item = Result<PathBuf, SourceError>> {
-    let mut walker = Walker { visited_dirs: HashSet::new(), out: Vec::new() };
+    let mut walker = Walker {
+        visited_dirs: HashSet::new(),
+        out: Vec::new(),
+    };
     for path in paths {
         walker.visit(path);
     }
@@ -77,14 +80,30 @@ mod tests {
         let root = dir.path();
         std::fs::create_dir_all(root.join("b/inner")).unwrap();
         std::fs::create_dir_all(root.join(".git")).unwrap();
-        for file in ["b/inner/z.csv", "b/a.log", "c.txt", ".git/config", "b/.hidden"] {
+        for file in [
+            "b/inner/z.csv",
+            "b/a.log",
+            "c.txt",
+            ".git/config",
+            "b/.hidden",
+        ] {
             std::fs::write(root.join(file), "x").unwrap();
         }
         #[cfg(unix)]
         std::os::unix::fs::symlink(root, root.join("b/loop")).unwrap();
         let found: Vec<PathBuf> = walk(&[root.to_owned()]).map(Result::unwrap).collect();
-        let relative: Vec<_> = found.iter().map(|p| p.strip_prefix(root).unwrap().to_owned()).collect();
-        assert_eq!(relative, [PathBuf::from("b/a.log"), "b/inner/z.csv".into(), "c.txt".into()]);
+        let relative: Vec<_> = found
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            relative,
+            [
+                PathBuf::from("b/a.log"),
+                "b/inner/z.csv".into(),
+                "c.txt".into()
+            ]
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! inputs that must fail cleanly (naming the file) instead of panicking or
 //! eating memory.
 
-use shuan_source::{Input, Row, SourceError, TableMeta, TextChunk, csv_table, open_path, open_stream};
+use shuan_source::{
+    Input, Row, SourceError, TableMeta, TextChunk, csv_table, open_path, open_stream,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +21,9 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn read_all_rows(input: Input) -> Result<(TableMeta, Vec<Row>), SourceError> {
-    let Input::Table(mut table) = input else { panic!("expected a table, got {input:?}") };
+    let Input::Table(mut table) = input else {
+        panic!("expected a table, got {input:?}")
+    };
     let mut rows = Vec::new();
     while let Some(batch) = table.next_rows(3)? {
         assert!(!batch.is_empty() && batch.len() <= 3);
@@ -35,7 +39,9 @@ fn only_table(path: &Path) -> (TableMeta, Vec<Row>) {
 }
 
 fn read_all_chunks(input: Input) -> Result<Vec<TextChunk>, SourceError> {
-    let Input::Text(mut text) = input else { panic!("expected text, got {input:?}") };
+    let Input::Text(mut text) = input else {
+        panic!("expected text, got {input:?}")
+    };
     let mut chunks = Vec::new();
     while let Some(chunk) = text.next_chunk()? {
         chunks.push(chunk);
@@ -74,7 +80,10 @@ fn assert_error_names_file(path: &Path, expected: &str) {
     let message = error.to_string();
     assert_eq!(error.source_name(), path.display().to_string());
     assert!(message.contains(&path.display().to_string()), "{message}");
-    assert!(message.contains(expected), "expected {expected:?} in {message:?}");
+    assert!(
+        message.contains(expected),
+        "expected {expected:?} in {message:?}"
+    );
 }
 
 #[test]
@@ -99,15 +108,22 @@ fn csv_with_bom_quotes_and_ragged_rows() {
 #[test]
 fn gbk_csv_is_detected_without_being_told() {
     let dir = tempfile::tempdir().unwrap();
-    let text = "姓名,民族,地址\n张三,汉族,北京市西城区新华街956号\n李四,维吾尔族,福建省三明市宁化县\n";
+    let text =
+        "姓名,民族,地址\n张三,汉族,北京市西城区新华街956号\n李四,维吾尔族,福建省三明市宁化县\n";
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(text);
     assert!(!unmappable);
-    assert!(std::str::from_utf8(&gbk).is_err(), "the fixture must not be UTF-8");
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "the fixture must not be UTF-8"
+    );
     let path = write(dir.path(), "t008.gbk.csv", &gbk);
     let (meta, rows) = only_table(&path);
     assert_eq!(meta.name, "t008");
     assert_eq!(column_names(&meta), ["姓名", "民族", "地址"]);
-    assert_eq!(rows[1], cells(&[Some("李四"), Some("维吾尔族"), Some("福建省三明市宁化县")]));
+    assert_eq!(
+        rows[1],
+        cells(&[Some("李四"), Some("维吾尔族"), Some("福建省三明市宁化县")])
+    );
 }
 
 #[test]
@@ -138,7 +154,11 @@ fn delimiters_are_sniffed() {
         let path = write(dir.path(), name, text);
         let (meta, rows) = only_table(&path);
         assert_eq!(column_names(&meta), ["a", "b", "c"], "{name}");
-        assert_eq!(rows[0], cells(&[Some("1"), Some("2,5"), Some("3")]), "{name}");
+        assert_eq!(
+            rows[0],
+            cells(&[Some("1"), Some("2,5"), Some("3")]),
+            "{name}"
+        );
     }
 }
 
@@ -153,12 +173,29 @@ fn ndjson_union_of_keys_nested_and_nulls() {
     let path = write(dir.path(), "users.ndjson", text);
     let (meta, rows) = only_table(&path);
     assert_eq!(meta.name, "users");
-    assert_eq!(column_names(&meta), ["name", "age", "tags", "phone", "vip", "addr"]);
+    assert_eq!(
+        column_names(&meta),
+        ["name", "age", "tags", "phone", "vip", "addr"]
+    );
     assert_eq!(
         rows,
         [
-            cells(&[Some("张三"), Some("30"), Some(r#"["a",1]"#), None, None, None]),
-            cells(&[None, None, None, Some("13800138000"), Some("true"), Some(r#"{"city":"北京"}"#)]),
+            cells(&[
+                Some("张三"),
+                Some("30"),
+                Some(r#"["a",1]"#),
+                None,
+                None,
+                None
+            ]),
+            cells(&[
+                None,
+                None,
+                None,
+                Some("13800138000"),
+                Some("true"),
+                Some(r#"{"city":"北京"}"#)
+            ]),
         ]
     );
 }
@@ -170,7 +207,10 @@ fn json_array_of_objects() {
     let path = write(dir.path(), "export.json", text);
     let (meta, rows) = only_table(&path);
     assert_eq!(column_names(&meta), ["id", "email", "x"]);
-    assert_eq!(rows[1], cells(&[Some("2"), Some("b@example.com"), Some("1.5")]));
+    assert_eq!(
+        rows[1],
+        cells(&[Some("2"), Some("b@example.com"), Some("1.5")])
+    );
 }
 
 #[test]
@@ -185,23 +225,39 @@ fn parquet_round_trip_over_row_groups() {
         "message t { optional binary xm (UTF8); required int64 sjh; optional double amount; optional int32 csrq (DATE); }",
     )
     .unwrap();
-    let mut writer =
-        SerializedFileWriter::new(std::fs::File::create(&path).unwrap(), Arc::new(schema), Default::default()).unwrap();
+    let mut writer = SerializedFileWriter::new(
+        std::fs::File::create(&path).unwrap(),
+        Arc::new(schema),
+        Default::default(),
+    )
+    .unwrap();
     for group in 0..2i64 {
         let mut row_group = writer.next_row_group().unwrap();
         let mut column = row_group.next_column().unwrap().unwrap();
         let names = [ByteArray::from("张三"), ByteArray::from("李四")];
-        column.typed::<ByteArrayType>().write_batch(&names, Some(&[1, 1, 0]), None).unwrap();
+        column
+            .typed::<ByteArrayType>()
+            .write_batch(&names, Some(&[1, 1, 0]), None)
+            .unwrap();
         column.close().unwrap();
         let mut column = row_group.next_column().unwrap().unwrap();
         let phones = [13800138000 + group, 13900139000, 13700137000];
-        column.typed::<Int64Type>().write_batch(&phones, None, None).unwrap();
+        column
+            .typed::<Int64Type>()
+            .write_batch(&phones, None, None)
+            .unwrap();
         column.close().unwrap();
         let mut column = row_group.next_column().unwrap().unwrap();
-        column.typed::<DoubleType>().write_batch(&[12.5, 3.0], Some(&[1, 0, 1]), None).unwrap();
+        column
+            .typed::<DoubleType>()
+            .write_batch(&[12.5, 3.0], Some(&[1, 0, 1]), None)
+            .unwrap();
         column.close().unwrap();
         let mut column = row_group.next_column().unwrap().unwrap();
-        column.typed::<Int32Type>().write_batch(&[7_435, 0, -1], Some(&[1, 1, 1]), None).unwrap();
+        column
+            .typed::<Int32Type>()
+            .write_batch(&[7_435, 0, -1], Some(&[1, 1, 1]), None)
+            .unwrap();
         column.close().unwrap();
         row_group.close().unwrap();
     }
@@ -211,10 +267,24 @@ fn parquet_round_trip_over_row_groups() {
     assert_eq!(meta.name, "t002");
     assert_eq!(meta.row_estimate, Some(6));
     assert_eq!(column_names(&meta), ["xm", "sjh", "amount", "csrq"]);
-    assert_eq!(meta.columns[0].data_type.as_deref(), Some("BYTE_ARRAY (UTF8)"));
+    assert_eq!(
+        meta.columns[0].data_type.as_deref(),
+        Some("BYTE_ARRAY (UTF8)")
+    );
     assert_eq!(rows.len(), 6);
-    assert_eq!(rows[0], cells(&[Some("张三"), Some("13800138000"), Some("12.5"), Some("1990-05-11")]));
-    assert_eq!(rows[2], cells(&[None, Some("13700137000"), Some("3"), Some("1969-12-31")]));
+    assert_eq!(
+        rows[0],
+        cells(&[
+            Some("张三"),
+            Some("13800138000"),
+            Some("12.5"),
+            Some("1990-05-11")
+        ])
+    );
+    assert_eq!(
+        rows[2],
+        cells(&[None, Some("13700137000"), Some("3"), Some("1969-12-31")])
+    );
     assert_eq!(rows[3][1].as_deref(), Some("13800138001"));
 }
 
@@ -223,13 +293,27 @@ fn xlsx_fixtures_have_header_and_rendered_cells() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let (meta, rows) = only_table(&fixtures.join("t000.xlsx"));
     assert_eq!(meta.name, "t000");
-    assert_eq!(column_names(&meta), ["addr6", "固定电话", "xb", "金额", "imei", "创建时间", "jtzz"]);
+    assert_eq!(
+        column_names(&meta),
+        [
+            "addr6",
+            "固定电话",
+            "xb",
+            "金额",
+            "imei",
+            "创建时间",
+            "jtzz"
+        ]
+    );
     assert_eq!(rows.len(), 400);
     // IMEIs are 15-digit integers: never `.0` or an exponent.
     let imei = rows.iter().find_map(|r| r[4].clone()).unwrap();
     assert!(imei.bytes().all(|b| b.is_ascii_digit()), "{imei}");
     let (meta, rows) = only_table(&fixtures.join("t003.xlsx"));
-    assert_eq!(column_names(&meta), ["tyshxydm", "col_2", "customer_name", "IPv6地址"]);
+    assert_eq!(
+        column_names(&meta),
+        ["tyshxydm", "col_2", "customer_name", "IPv6地址"]
+    );
     assert_eq!(rows.len(), 400);
 }
 
@@ -238,7 +322,9 @@ fn text_chunks_are_whole_lines_numbered_from_one() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::new();
     for i in 1..=60_000 {
-        text.push_str(&format!("2024-05-09 07:23:03 INFO user {i} 手机 13800138000 logged in\n"));
+        text.push_str(&format!(
+            "2024-05-09 07:23:03 INFO user {i} 手机 13800138000 logged in\n"
+        ));
     }
     let path = write(dir.path(), "app.log", &text);
     let mut inputs = open_path(&path).unwrap();
@@ -259,9 +345,19 @@ fn text_chunks_are_whole_lines_numbered_from_one() {
 #[test]
 fn unknown_extension_text_is_text() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "notes.md", "联系人：张三，电话 13800138000。\n第二行\n");
+    let path = write(
+        dir.path(),
+        "notes.md",
+        "联系人：张三，电话 13800138000。\n第二行\n",
+    );
     let chunks = read_all_chunks(open_path(&path).unwrap().remove(0)).unwrap();
-    assert_eq!(chunks, [TextChunk { first_line: 1, text: "联系人：张三，电话 13800138000。\n第二行".into() }]);
+    assert_eq!(
+        chunks,
+        [TextChunk {
+            first_line: 1,
+            text: "联系人：张三，电话 13800138000。\n第二行".into()
+        }]
+    );
 }
 
 #[test]
@@ -269,10 +365,17 @@ fn gzip_inner_format_comes_from_inner_name_or_content() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "t001.csv.gz", gzip(b"a,b\n1,2\n"));
     let (meta, rows) = only_table(&path);
-    assert_eq!((meta.name.as_str(), column_names(&meta)), ("t001", vec!["a", "b"]));
+    assert_eq!(
+        (meta.name.as_str(), column_names(&meta)),
+        ("t001", vec!["a", "b"])
+    );
     assert_eq!(rows, [cells(&[Some("1"), Some("2")])]);
 
-    let path = write(dir.path(), "app.log.gz", gzip("第一行\n第二行\n".as_bytes()));
+    let path = write(
+        dir.path(),
+        "app.log.gz",
+        gzip("第一行\n第二行\n".as_bytes()),
+    );
     let chunks = read_all_chunks(open_path(&path).unwrap().remove(0)).unwrap();
     assert_eq!(chunks[0].text, "第一行\n第二行");
 
@@ -284,16 +387,28 @@ fn gzip_inner_format_comes_from_inner_name_or_content() {
 
 #[test]
 fn streams_open_like_files() {
-    let inputs = open_stream("stdin", "data.ndjson", std::io::Cursor::new(b"{\"a\": 1}\n".to_vec())).unwrap();
+    let inputs = open_stream(
+        "stdin",
+        "data.ndjson",
+        std::io::Cursor::new(b"{\"a\": 1}\n".to_vec()),
+    )
+    .unwrap();
     let (meta, rows) = read_all_rows(inputs.into_iter().next().unwrap()).unwrap();
-    assert_eq!((meta.source.as_str(), meta.name.as_str()), ("stdin", "data"));
+    assert_eq!(
+        (meta.source.as_str(), meta.name.as_str()),
+        ("stdin", "data")
+    );
     assert_eq!(rows, [cells(&[Some("1")])]);
 }
 
 #[test]
 fn binary_file_is_not_scanned() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "image.bin", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0");
+    let path = write(
+        dir.path(),
+        "image.bin",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0",
+    );
     assert_error_names_file(&path, "binary file");
     let path = write(dir.path(), "data.csv", b"a,b\n\x01\x02\x00\x03\n");
     assert_error_names_file(&path, "binary file");
@@ -312,13 +427,19 @@ fn truncated_gzip_is_an_error() {
 #[test]
 fn corrupt_parquet_and_spreadsheets_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "broken.parquet", b"PAR1 this is not really parquet PAR1");
+    let path = write(
+        dir.path(),
+        "broken.parquet",
+        b"PAR1 this is not really parquet PAR1",
+    );
     assert_error_names_file(&path, "Parquet");
     let path = write(dir.path(), "renamed.parquet", b"id,name\n1,x\n");
     assert_error_names_file(&path, "not a Parquet file");
     let path = write(dir.path(), "broken.xlsx", b"PK\x03\x04 truncated zip");
     assert_error_names_file(&path, "spreadsheet");
-    let xlsx = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/t003.xlsx")).unwrap();
+    let xlsx =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/t003.xlsx"))
+            .unwrap();
     let path = write(dir.path(), "half.xlsx", &xlsx[..xlsx.len() / 2]);
     assert_error_names_file(&path, "spreadsheet");
 }
