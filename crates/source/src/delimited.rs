@@ -44,6 +44,7 @@ impl DelimitedTable {
             .delimiter(delimiter)
             .has_headers(false)
             .flexible(true)
+            .buffer_capacity(64 << 10)
             .from_reader(stream.utf8);
         let mut header = csv::ByteRecord::new();
         let has_header = records

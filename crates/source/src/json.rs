@@ -16,7 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read};
 
 /// How many records decide the columns.
-pub const COLUMN_SAMPLE_RECORDS: usize = 1000;
+pub(crate) const COLUMN_SAMPLE_RECORDS: usize = 1000;
 
 type Object = Map<String, Value>;
 

@@ -4,6 +4,19 @@
 //! (lines, handed out in chunks of whole lines). Files are recognised by content
 //! and extension; every reader streams, so memory stays bounded whatever the size.
 //!
+//! - [`walk`] expands paths into files (recursive, sorted, hidden entries skipped).
+//! - [`open_path`] opens one file: CSV/TSV (UTF-8, UTF-16 with BOM, GBK/GB18030
+//!   detected; delimiter sniffed among `,` tab `;` `|`), NDJSON, JSON arrays of
+//!   objects, Parquet, spreadsheets (XLSX, XLS, XLSB, ODS; a table per non-empty
+//!   sheet), any other text (as [`Input::Text`]), and all of these gzip-compressed.
+//! - [`open_stream`] does the same for a byte stream; [`csv_table`] reads a
+//!   delimited table from any reader (the fuzzing entry point).
+//!
+//! Data flow inside: the first 64 KiB are sniffed (magic number, encoding,
+//! format), non-UTF-8 text is transcoded once in a streaming adapter, every text
+//! stream goes through a line-length cap ([`MAX_LINE_BYTES`]), then the format's
+//! reader parses UTF-8.
+//!
 //! Architecture invariant: this crate knows nothing about entities or labels. It
 //! never panics on input; a bad input is a [`SourceError`] naming the input.
 

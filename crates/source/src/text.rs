@@ -9,7 +9,7 @@ use crate::{SourceError, TextChunk, TextReader};
 use std::io::Read;
 
 /// The size a chunk is filled to before it is cut at its last line end.
-pub const CHUNK_BYTES: usize = 1 << 20;
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
 /// How much is asked of the stream at a time.
 const READ_BYTES: usize = 64 << 10;
