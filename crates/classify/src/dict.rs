@@ -145,7 +145,11 @@ pub fn is_person_name(s: &str) -> bool {
         && n - surname <= 2
         && !is_ethnicity(s)
         && !looks_like_word(s)
+        && !s.ends_with(|c| NOUN_ENDINGS.contains(c))
 }
+
+/// Last characters of field names and nouns ("车牌号", "金额", "单价") that given names avoid.
+const NOUN_ENDINGS: &str = "号码址额量态注型类表单率价费数";
 
 /// Common two-character words that start with a surname character and would otherwise pass
 /// as names in a column of statuses or categories.
@@ -394,6 +398,7 @@ mod tests {
         assert!(!is_person_name("已完成"));
         assert!(!is_person_name("王"));
         assert!(!is_person_name("王小明明"));
+        assert!(!is_person_name("车牌号"));
         assert!(is_ethnicity("维吾尔族"));
         assert!(is_ethnicity("蒙古"));
         assert!(!is_ethnicity("汉堡"));

@@ -125,29 +125,6 @@ fn build_report(engine: &Engine, outcomes: Vec<Outcome>) -> Report {
     report
 }
 
-/// Scan inputs that are already open (database tables, or tests), in parallel.
-pub fn scan_inputs(
-    engine: &Engine,
-    inputs: Vec<Result<Input, SourceError>>,
-    opts: &ScanOptions,
-    progress: bool,
-) -> Report {
-    let bar = progress_bar(progress, inputs.len() as u64);
-    let outcomes: Vec<Outcome> = inputs
-        .into_par_iter()
-        .map(|input| {
-            let o = match input {
-                Ok(i) => scan_input(engine, i, opts),
-                Err(e) => failed(e),
-            };
-            bar.inc(1);
-            o
-        })
-        .collect();
-    bar.finish_and_clear();
-    build_report(engine, outcomes)
-}
-
 fn scan_input(engine: &Engine, input: Input, opts: &ScanOptions) -> Outcome {
     let result = match input {
         Input::Table(t) => scan_table(engine, t, opts).map(Outcome::Table),

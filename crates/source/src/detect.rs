@@ -101,15 +101,24 @@ pub(crate) fn text_format(file_name: &str, text: &str) -> TextFormat {
         Some("csv" | "tsv" | "psv" | "tab") => TextFormat::Delimited,
         Some("ndjson" | "jsonl") => TextFormat::Ndjson,
         Some("json") if first_char == Some('[') => TextFormat::JsonArray,
-        Some("json") => TextFormat::Ndjson,
+        Some("json") if first_line_is_object(text) => TextFormat::Ndjson,
+        // A single pretty-printed document (a config, a report) is no table: scan its text.
+        Some("json") => TextFormat::Plain,
         Some("txt" | "log" | "md" | "text" | "out") => TextFormat::Plain,
         _ if first_char == Some('[') => TextFormat::JsonArray,
-        _ if first_char == Some('{') => TextFormat::Ndjson,
+        _ if first_char == Some('{') && first_line_is_object(text) => TextFormat::Ndjson,
         _ if sniff_delimiter(text).is_some() && text.lines().nth(1).is_some() => {
             TextFormat::Delimited
         }
         _ => TextFormat::Plain,
     }
+}
+
+/// Whether the first non-blank line is a whole JSON object, as in NDJSON.
+fn first_line_is_object(text: &str) -> bool {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(l).is_ok())
 }
 
 const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
@@ -207,6 +216,7 @@ mod tests {
         assert_eq!(text_format("t.gbk.csv", "a;b\n"), TextFormat::Delimited);
         assert_eq!(text_format("x.json", " [{}]"), TextFormat::JsonArray);
         assert_eq!(text_format("x.json", "{}\n{}"), TextFormat::Ndjson);
+        assert_eq!(text_format("labels.json", "{\n \"tables\": []\n}\n"), TextFormat::Plain);
         assert_eq!(text_format("app.log", "a,b\n1,2\n"), TextFormat::Plain);
         assert_eq!(text_format("export", "a,b\n1,2\n"), TextFormat::Delimited);
         assert_eq!(
