@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+pub mod db;
+
 /// One cell: `None` is SQL NULL / missing; text is already decoded to UTF-8.
 pub type Cell = Option<String>;
 /// One row of cells, in column order.
@@ -25,6 +27,8 @@ pub struct TableMeta {
     pub columns: Vec<ColumnMeta>,
     /// Rows in the table when the store can tell cheaply (database statistics).
     pub row_estimate: Option<u64>,
+    /// What the reader left out and why (`column photo: binary type, not read`), for the report.
+    pub notes: Vec<String>,
 }
 
 /// A column's name and whatever the store says about it.
