@@ -243,6 +243,35 @@ fn a_table_without_privilege_is_reported_and_the_rest_scanned() {
 }
 
 #[test]
+fn sessions_are_read_only_and_statements_time_out() {
+    let Some(url) = server_url(VARIABLE, "sessions_are_read_only_and_statements_time_out") else {
+        return;
+    };
+    let fixture = Fixture::new(url);
+    let s = &fixture.schema;
+    fixture.execute(&format!(
+        "CREATE VIEW {s}.session_v AS SELECT current_setting('transaction_read_only') AS read_only, \
+         current_setting('statement_timeout') AS timeout; \
+         CREATE VIEW {s}.slow_v AS SELECT pg_sleep(3)::text AS slept"
+    ));
+    let opts = ScanOptions {
+        include: vec![format!("{s}.s*_v")],
+        include_views: true,
+        statement_timeout: std::time::Duration::from_secs(1),
+        ..ScanOptions::default()
+    };
+    let mut tables = readers(scan_database(&fixture.target(), &opts).unwrap());
+    assert_eq!(
+        names(&tables),
+        [format!("{s}.session_v"), format!("{s}.slow_v")]
+    );
+    let session = read_all(tables[0].as_mut(), 10);
+    assert_eq!(session, [[Some("on".to_string()), Some("1s".to_string())]]);
+    let error = tables[1].next_rows(10).unwrap_err();
+    assert!(error.to_string().contains("timed out"), "{error}");
+}
+
+#[test]
 fn a_table_dropped_mid_scan_fails_alone() {
     let Some(url) = server_url(VARIABLE, "a_table_dropped_mid_scan_fails_alone") else {
         return;
