@@ -158,6 +158,24 @@ fn sampling_is_bounded_and_full_mode_streams_every_row() {
 }
 
 #[test]
+fn a_reader_dropped_mid_stream_frees_its_connection() {
+    let Some(url) = server_url(VARIABLE, "a_reader_dropped_mid_stream_frees_its_connection") else {
+        return;
+    };
+    let fixture = Fixture::new(url);
+    let opts = ScanOptions {
+        full: true,
+        max_connections: 1,
+        ..ScanOptions::default()
+    };
+    let mut tables = readers(scan_database(&fixture.target(), &opts).unwrap());
+    assert_eq!(tables[0].next_rows(10).unwrap().unwrap().len(), 10);
+    drop(tables.remove(0));
+    // `kehu` now reads through the one connection `big` left mid-result.
+    assert_eq!(read_all(tables[1].as_mut(), 500).len(), 1000);
+}
+
+#[test]
 fn views_are_opt_in_and_globs_filter_across_databases() {
     let Some(url) = server_url(
         VARIABLE,
