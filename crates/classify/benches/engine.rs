@@ -37,7 +37,8 @@ fn corpus_columns() -> Vec<(String, Vec<String>)> {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut lines = text.lines();
         let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let mut cols: Vec<(String, Vec<String>)> = header.iter().map(|h| (h.to_string(), Vec::new())).collect();
+        let mut cols: Vec<(String, Vec<String>)> =
+            header.iter().map(|h| (h.to_string(), Vec::new())).collect();
         for line in lines {
             for (col, cell) in cols.iter_mut().zip(line.split(',')) {
                 col.1.push(cell.to_owned());

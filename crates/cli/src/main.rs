@@ -46,7 +46,8 @@ enum Format {
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Files and folders (folders are walked recursively).
+    /// Files, folders (walked recursively) and databases: postgres://user@host/db,
+    /// mysql://user@host/db, sqlite:///path.db or a .db/.sqlite file.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
@@ -72,6 +73,21 @@ struct ScanArgs {
     /// Exit with 1 when anything at this level or above is found (for pipelines).
     #[arg(long, value_name = "LEVEL")]
     fail_on: Option<String>,
+    /// Database tables to scan, as `schema.table` globs (`*`, `?`); all when none given.
+    #[arg(long)]
+    include: Vec<String>,
+    /// Database tables to skip, as `schema.table` globs.
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Scan database views too.
+    #[arg(long)]
+    views: bool,
+    /// Most connections opened to one database at a time.
+    #[arg(long, default_value_t = 4)]
+    max_connections: u32,
+    /// Seconds a database statement may run before it is cancelled.
+    #[arg(long, default_value_t = 30)]
+    statement_timeout: u64,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -152,7 +168,17 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         full: args.full,
         show_samples: args.show_samples,
     };
-    let report = scan::scan_paths(&engine, &args.paths, &opts, !args.quiet);
+    let db_opts = shuan_source::db::ScanOptions {
+        sample_rows: args.sample,
+        full: args.full,
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        include_views: args.views,
+        max_connections: args.max_connections.max(1),
+        statement_timeout: std::time::Duration::from_secs(args.statement_timeout.max(1)),
+        ..Default::default()
+    };
+    let report = scan::scan(&engine, &args.paths, &opts, &db_opts, !args.quiet);
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(io::BufWriter::new(std::fs::File::create(p).with_context(

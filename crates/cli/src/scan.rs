@@ -1,12 +1,11 @@
 //! `shuan scan`: read inputs, classify them in parallel, build the report.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use shuan_classify::{Engine, Finding};
-use shuan_source::{Input, SourceError, TableReader, TextReader};
+use shuan_source::{Input, SourceError, TableReader, TextReader, db};
 
 use crate::report::{ColumnReport, FindingReport, InputError, Report, TableReport, mask};
 
@@ -40,44 +39,73 @@ fn failed(e: SourceError) -> Outcome {
     })
 }
 
-/// Scan files and folders. Every readable input is scanned; unreadable ones are listed in
-/// the report's errors.
-pub fn scan_paths(
+/// Whether a command-line argument names a database rather than files.
+pub fn is_database_arg(arg: &std::path::Path) -> bool {
+    let text = arg.to_string_lossy();
+    text.contains("://") || (arg.is_file() && db::is_sqlite_file(arg))
+}
+
+/// Scan files, folders and databases. Every readable input is scanned; unreadable ones are
+/// listed in the report's errors.
+pub fn scan(
     engine: &Engine,
-    paths: &[PathBuf],
+    args: &[PathBuf],
     opts: &ScanOptions,
+    db_opts: &db::ScanOptions,
     progress: bool,
 ) -> Report {
-    let mut outcomes = Vec::new();
-    let mut files = Vec::new();
-    for entry in shuan_source::walk(paths) {
-        match entry {
-            Ok(p) => files.push(p),
-            Err(e) => outcomes.push(failed(e)),
+    let (databases, paths): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        args.iter().partition(|a| is_database_arg(a));
+    let mut inputs: Vec<Pending> = Vec::new();
+    for entry in shuan_source::walk(&paths.into_iter().cloned().collect::<Vec<_>>()) {
+        inputs.push(match entry {
+            Ok(p) => Pending::File(p),
+            Err(e) => Pending::Failed(e),
+        });
+    }
+    for target in databases {
+        let listed = db::DbTarget::parse(&target.to_string_lossy())
+            .and_then(|t| db::scan_database(&t, db_opts));
+        match listed {
+            Ok(tables) => inputs.extend(
+                tables
+                    .into_iter()
+                    .map(|t| t.map_or_else(Pending::Failed, Pending::Open)),
+            ),
+            Err(e) => inputs.push(Pending::Failed(e)),
         }
     }
-    let bar = progress_bar(progress, files.len() as u64);
-    let collected = Mutex::new(outcomes);
-    files.par_iter().for_each(|path| {
-        bar.set_message(path.display().to_string());
-        let results: Vec<Outcome> = match shuan_source::open_path(path) {
-            Ok(inputs) => inputs
-                .into_iter()
-                .map(|input| scan_input(engine, input, opts))
-                .collect(),
-            Err(e) => vec![failed(e)],
-        };
-        collected
-            .lock()
-            .expect("no panics while holding the lock")
-            .extend(results);
-        bar.inc(1);
-    });
+    let bar = progress_bar(progress, inputs.len() as u64);
+    let outcomes: Vec<Outcome> = inputs
+        .into_par_iter()
+        .flat_map_iter(|pending| {
+            let outcomes = match pending {
+                Pending::File(path) => {
+                    bar.set_message(path.display().to_string());
+                    match shuan_source::open_path(&path) {
+                        Ok(inputs) => inputs
+                            .into_iter()
+                            .map(|input| scan_input(engine, input, opts))
+                            .collect(),
+                        Err(e) => vec![failed(e)],
+                    }
+                }
+                Pending::Open(input) => vec![scan_input(engine, input, opts)],
+                Pending::Failed(e) => vec![failed(e)],
+            };
+            bar.inc(1);
+            outcomes
+        })
+        .collect();
     bar.finish_and_clear();
-    let outcomes = collected
-        .into_inner()
-        .expect("no panics while holding the lock");
     build_report(engine, outcomes)
+}
+
+/// An input waiting to be scanned.
+enum Pending {
+    File(PathBuf),
+    Open(Input),
+    Failed(SourceError),
 }
 
 pub(crate) fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
@@ -184,7 +212,7 @@ fn scan_table(
         row_estimate: meta.row_estimate,
         level,
         columns,
-        notes: Vec::new(),
+        notes: meta.notes,
     })
 }
 

@@ -20,26 +20,52 @@ fn scan_json() -> Value {
         .arg(corpus().join("text"))
         .output()
         .expect("shuan runs");
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("report is JSON")
 }
 
 fn f1(tp: usize, fp: usize, fn_: usize) -> f64 {
-    let p = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
-    let r = if tp + fn_ == 0 { 1.0 } else { tp as f64 / (tp + fn_) as f64 };
-    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    let p = if tp + fp == 0 {
+        1.0
+    } else {
+        tp as f64 / (tp + fp) as f64
+    };
+    let r = if tp + fn_ == 0 {
+        1.0
+    } else {
+        tp as f64 / (tp + fn_) as f64
+    };
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
 }
 
 #[test]
 fn corpus_floors_hold() {
-    let labels: Value = serde_json::from_str(&std::fs::read_to_string(corpus().join("labels.json")).unwrap()).unwrap();
+    let labels: Value =
+        serde_json::from_str(&std::fs::read_to_string(corpus().join("labels.json")).unwrap())
+            .unwrap();
     let report = scan_json();
 
     let mut predicted: HashMap<(String, String), Option<String>> = HashMap::new();
     for t in report["tables"].as_array().unwrap() {
-        let file = Path::new(t["source"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+        let file = Path::new(t["source"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         for c in t["columns"].as_array().unwrap() {
-            predicted.insert((file.clone(), c["name"].as_str().unwrap().to_owned()), c["entity"].as_str().map(str::to_owned));
+            predicted.insert(
+                (file.clone(), c["name"].as_str().unwrap().to_owned()),
+                c["entity"].as_str().map(str::to_owned),
+            );
         }
     }
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
@@ -49,7 +75,10 @@ fn corpus_floors_hold() {
         for c in t["columns"].as_array().unwrap() {
             let name = c["name"].as_str().unwrap();
             let want = c["entity"].as_str().map(str::to_owned);
-            let got = predicted.get(&(file.to_owned(), name.to_owned())).cloned().flatten();
+            let got = predicted
+                .get(&(file.to_owned(), name.to_owned()))
+                .cloned()
+                .flatten();
             match (&want, &got) {
                 (w, g) if w == g => tp += usize::from(w.is_some()),
                 _ => {
@@ -64,10 +93,25 @@ fn corpus_floors_hold() {
     assert!(column_f1 >= 0.97, "column F1 {column_f1:.4}: {errors:#?}");
 
     let span = |v: &Value| {
-        (v["line"].as_u64().unwrap(), v["start"].as_u64().unwrap(), v["end"].as_u64().unwrap(), v["entity"].as_str().unwrap().to_owned())
+        (
+            v["line"].as_u64().unwrap(),
+            v["start"].as_u64().unwrap(),
+            v["end"].as_u64().unwrap(),
+            v["entity"].as_str().unwrap().to_owned(),
+        )
     };
-    let want: HashSet<_> = labels["text"]["spans"].as_array().unwrap().iter().map(span).collect();
-    let got: HashSet<_> = report["findings"].as_array().unwrap().iter().map(span).collect();
+    let want: HashSet<_> = labels["text"]["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(span)
+        .collect();
+    let got: HashSet<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(span)
+        .collect();
     let hits = want.intersection(&got).count();
     let text_f1 = f1(hits, got.len() - hits, want.len() - hits);
     assert!(text_f1 >= 0.95, "text span F1 {text_f1:.4}");

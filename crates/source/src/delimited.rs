@@ -69,6 +69,7 @@ impl DelimitedTable {
                 name: name.to_owned(),
                 columns,
                 row_estimate: None,
+                notes: Vec::new(),
             },
             records,
             record: csv::ByteRecord::new(),

@@ -118,7 +118,9 @@ pub(crate) fn text_format(file_name: &str, text: &str) -> TextFormat {
 fn first_line_is_object(text: &str) -> bool {
     text.lines()
         .find(|l| !l.trim().is_empty())
-        .is_some_and(|l| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(l).is_ok())
+        .is_some_and(|l| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(l).is_ok()
+        })
 }
 
 const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
@@ -216,7 +218,10 @@ mod tests {
         assert_eq!(text_format("t.gbk.csv", "a;b\n"), TextFormat::Delimited);
         assert_eq!(text_format("x.json", " [{}]"), TextFormat::JsonArray);
         assert_eq!(text_format("x.json", "{}\n{}"), TextFormat::Ndjson);
-        assert_eq!(text_format("labels.json", "{\n \"tables\": []\n}\n"), TextFormat::Plain);
+        assert_eq!(
+            text_format("labels.json", "{\n \"tables\": []\n}\n"),
+            TextFormat::Plain
+        );
         assert_eq!(text_format("app.log", "a,b\n1,2\n"), TextFormat::Plain);
         assert_eq!(text_format("export", "a,b\n1,2\n"), TextFormat::Delimited);
         assert_eq!(

@@ -87,6 +87,7 @@ impl JsonTable {
                 name: name.to_owned(),
                 columns,
                 row_estimate: None,
+                notes: Vec::new(),
             },
             column_of_key,
             sampled,

@@ -22,6 +22,7 @@
 
 use std::fmt;
 
+pub mod db;
 mod delimited;
 mod detect;
 mod json;
@@ -55,6 +56,8 @@ pub struct TableMeta {
     pub columns: Vec<ColumnMeta>,
     /// Rows in the table when the store can tell cheaply (database statistics).
     pub row_estimate: Option<u64>,
+    /// What the reader left out and why (`column photo: binary type, not read`), for the report.
+    pub notes: Vec<String>,
 }
 
 /// A column's name and whatever the store says about it.

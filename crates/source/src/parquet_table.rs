@@ -31,6 +31,7 @@ pub(crate) fn open<R: ChunkReader + 'static>(
             name: name.to_owned(),
             columns,
             row_estimate: u64::try_from(metadata.num_rows()).ok(),
+            notes: Vec::new(),
         };
         let rows = RowIter::from_file_into(Box::new(file));
         Ok(Input::Table(Box::new(ParquetTable { meta, rows })))

@@ -94,6 +94,7 @@ impl SheetTable {
             name,
             columns,
             row_estimate,
+            notes: Vec::new(),
         };
         SheetTable {
             meta,
