@@ -1,1 +1,11 @@
-//! placeholder, filled by its issue
+//! Protection of sensitive values: masking operators, FF1 format-preserving
+//! encryption that keeps entity validity, policies, and chunked SM4-GCM file
+//! encryption. File-format independent: callers hand in values, columns or streams.
+
+mod error;
+mod key;
+mod provider;
+
+pub use error::{Error, Result};
+pub use key::SecretKey;
+pub use provider::{Algorithm, CryptoProvider, NONCE_LEN, SoftwareProvider, TAG_LEN, sm3_digest};
