@@ -3,9 +3,11 @@
 //! encryption. File-format independent: callers hand in values, columns or streams.
 
 mod error;
+mod ff1;
 mod key;
 mod provider;
 
 pub use error::{Error, Result};
+pub use ff1::{Ff1, MIN_DOMAIN};
 pub use key::SecretKey;
 pub use provider::{Algorithm, CryptoProvider, NONCE_LEN, SoftwareProvider, TAG_LEN, sm3_digest};
