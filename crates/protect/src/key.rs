@@ -19,7 +19,7 @@ impl SecretKey {
     /// Parses hex, ignoring surrounding whitespace (key files often end in a newline).
     pub fn from_hex(hex: &str) -> Result<Self> {
         let hex = hex.trim();
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err(Error::Key("hex key has an odd number of digits".into()));
         }
         let mut bytes = Zeroizing::new(Vec::with_capacity(hex.len() / 2));

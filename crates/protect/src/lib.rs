@@ -2,11 +2,15 @@
 //! encryption that keeps entity validity, policies, and chunked SM4-GCM file
 //! encryption. File-format independent: callers hand in values, columns or streams.
 
+mod date;
 mod entity;
 mod error;
+mod fake;
 mod ff1;
 mod fpe;
 mod key;
+mod operator;
+mod partial;
 mod provider;
 
 pub use entity::{ENTITIES, is_known_entity};
@@ -14,4 +18,5 @@ pub use error::{Error, Result};
 pub use ff1::{Ff1, MIN_DOMAIN};
 pub use fpe::Alphabet;
 pub use key::SecretKey;
+pub use operator::{DatePrecision, Operator};
 pub use provider::{Algorithm, CryptoProvider, NONCE_LEN, SoftwareProvider, TAG_LEN, sm3_digest};
