@@ -40,9 +40,9 @@ pub enum Error {
     ChunkAuthentication { index: u64 },
 
     #[error(
-        "file is truncated: it ends after chunk {last_chunk} but that chunk is not the last one"
+        "file is truncated: it ends after {chunks} complete chunk(s); the chunks after them are missing"
     )]
-    Truncated { last_chunk: u64 },
+    Truncated { chunks: u64 },
 
     #[error("AEAD operation failed")]
     Aead,

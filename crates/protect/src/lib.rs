@@ -11,7 +11,9 @@ mod fpe;
 mod key;
 mod operator;
 mod partial;
+mod policy;
 mod provider;
+mod stream;
 
 pub use entity::{ENTITIES, is_known_entity};
 pub use error::{Error, Result};
@@ -19,4 +21,9 @@ pub use ff1::{Ff1, MIN_DOMAIN};
 pub use fpe::Alphabet;
 pub use key::SecretKey;
 pub use operator::{DatePrecision, Operator};
+pub use policy::Policy;
 pub use provider::{Algorithm, CryptoProvider, NONCE_LEN, SoftwareProvider, TAG_LEN, sm3_digest};
+pub use stream::{
+    DEFAULT_CHUNK_SIZE, FORMAT_VERSION, FileHeader, MAGIC, decrypt_stream, decrypt_with,
+    encrypt_stream, encrypt_with,
+};
