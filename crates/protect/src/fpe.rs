@@ -265,7 +265,8 @@ fn email(crypto: &dyn CryptoProvider, value: &str, direction: Direction) -> Resu
     Ok(format!("{local}@{domain}"))
 }
 
-const DECADE_BITS_MIN: u32 = 20;
+/// FF1 over bits needs 2^20 >= 10^6.
+const MIN_BINARY_LENGTH: u32 = 20;
 
 /// Resident id: region (6 digits) kept, birth date and sequence encrypted together
 /// within the birth decade, gender parity (last sequence digit) kept, check digit
@@ -330,7 +331,7 @@ fn cycle_walk(
     direction: Direction,
 ) -> Result<u128> {
     debug_assert!(domain >= MIN_DOMAIN && index < domain);
-    let bits = (128 - (domain - 1).leading_zeros()).max(DECADE_BITS_MIN) as usize;
+    let bits = (128 - (domain - 1).leading_zeros()).max(MIN_BINARY_LENGTH) as usize;
     let ff1 = Ff1::new(crypto, 2)?;
     let mut current = index;
     loop {

@@ -143,7 +143,7 @@ impl Operator {
         entity: Option<&str>,
         record_key: Option<&str>,
     ) -> Result<String> {
-        if value.trim().is_empty() && !matches!(self, Operator::Redact { .. }) {
+        if value.trim().is_empty() {
             return Ok(value.to_owned());
         }
         match self {
