@@ -128,8 +128,8 @@ impl ColumnProfile {
             consider(&mut best, cand, hinted);
         }
         // A column the header names but whose values are all missing still holds that entity.
-        if best.is_none() && self.values == 0 {
-            if let Some(Hint::Entity(e)) = hinted {
+        if best.is_none() && self.values == 0
+            && let Some(Hint::Entity(e)) = hinted {
                 best = Some(Candidate {
                     entity: e.id().to_owned(),
                     name_zh: e.name_zh().to_owned(),
@@ -141,7 +141,6 @@ impl ColumnProfile {
                     hinted: true,
                 });
             }
-        }
         let sampled = self.values;
         let (entity, confidence, rate, evidence) = match best {
             Some(c) => {

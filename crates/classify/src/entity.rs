@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_fit_the_mask() {
-        assert!(COUNT <= 64);
+        const { assert!(COUNT <= 64) };
         for &e in Entity::ALL {
             assert_eq!(Entity::from_id(e.id()), Some(e));
             assert_eq!(Entity::ALL[e.index()], e);

@@ -208,12 +208,10 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         .chars()
         .next_back()
         .filter(|c| PLATE_PROVINCES.contains(*c))
-    {
-        if validate::plate_tail(t) {
+        && validate::plate_tail(t) {
             push(spans, s - province.len_utf8(), e, Entity::LicensePlate, 0.9);
             return;
         }
-    }
     match t.len() {
         18 if digits == 17 && matches!(t[17], b'X' | b'x') => classify_digits(line, s, e, spans),
         18 => {
@@ -261,8 +259,8 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         18 if validate::hmt_residence_permit(t) => {
             push(spans, s, e, Entity::HmtResidencePermit, 0.9)
         }
-        18 if validate::resident_id(t).is_some() => {
-            if !cue(NOT_PERSONAL) || cue(ID_CUES) {
+        18 if validate::resident_id(t).is_some()
+            && (!cue(NOT_PERSONAL) || cue(ID_CUES)) => {
                 let checked = validate::resident_id(t) == Some(Validity::Checked);
                 push(
                     spans,
@@ -272,7 +270,6 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
                     if checked { 0.97 } else { 0.85 },
                 );
             }
-        }
         15 => {
             if validate::imei(t) && cue(IMEI_CUES) {
                 push(spans, s, e, Entity::Imei, 0.9);

@@ -64,7 +64,7 @@ pub fn is_province_code(code: &[u8]) -> bool {
 }
 
 fn is_leap(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 /// A real calendar date; `year` bounds are the caller's.
@@ -208,7 +208,7 @@ pub fn luhn(s: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Bank card (PAN): 16-19 digits, Luhn, and an issuer prefix of a real scheme. UnionPay (62)
