@@ -188,9 +188,9 @@ impl NoteSigner {
 }
 
 fn split_key_text(text: &str) -> Result<(&str, &str, Vec<u8>), Error> {
-    let mut fields = text.split('+');
-    let (Some(name), Some(id_hex), Some(data), None) =
-        (fields.next(), fields.next(), fields.next(), fields.next())
+    // Base64 uses '+' itself, so only the first two '+' separate fields.
+    let mut fields = text.splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(data)) = (fields.next(), fields.next(), fields.next())
     else {
         return Err(Error::Key("a key has the form name+keyid+base64".into()));
     };
