@@ -249,7 +249,7 @@ impl SubtreeHashes for StoredTree<'_> {
 
     fn subtree_hash(&self, start: u64, end: u64) -> Result<Hash, Error> {
         let len = end - start;
-        if len >= BLOCK_LEAVES && len.is_power_of_two() && start % len == 0 {
+        if len >= BLOCK_LEAVES && len.is_power_of_two() && start.is_multiple_of(len) {
             let level = (len / BLOCK_LEAVES).trailing_zeros() as usize;
             return Ok(self.state.levels[level][(start / len) as usize]);
         }

@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests.
 
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
 use std::path::Path;
 
 use shuan_ledger::{
