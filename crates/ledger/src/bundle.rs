@@ -14,7 +14,10 @@ use crate::hash::{Hash, HashAlgorithm, hash_from_hex, to_hex};
 use crate::merkle::{verify_consistency, verify_inclusion};
 use crate::note::{Checkpoint, NoteVerifier};
 use crate::store::{Ledger, checkpoint_files};
-use crate::verify::{VerifyReport, check_against_checkpoints, open_checkpoints};
+use crate::verify::{
+    RootsAtCheckpoints, VerifyReport, check_against_checkpoints, leaf_hashes_parallel,
+    open_checkpoints,
+};
 
 pub const BUNDLE_FORMAT: &str = "shuan-ledger-bundle/1";
 pub const INCLUSION_FORMAT: &str = "shuan-ledger-inclusion/1";
@@ -151,14 +154,27 @@ impl Bundle {
             .enumerate()
             .map(|(i, note)| (format!("#{i} of the bundle"), note.clone(), None));
         let checkpoints = open_checkpoints(notes, &key, &self.origin, &mut report.findings);
-        let mut entry_hashes = Vec::with_capacity(self.entries.len());
-        for (index, entry) in self.entries.iter().enumerate() {
-            let entry = BASE64
-                .decode(entry)
-                .map_err(|_| bundle_error(format!("entry {index} is not base64")))?;
-            entry_hashes.push(algorithm.leaf_hash(&entry));
-        }
-        check_against_checkpoints(algorithm, &entry_hashes, &checkpoints, || None, &mut report);
+        let entries = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| {
+                BASE64
+                    .decode(entry)
+                    .map_err(|_| bundle_error(format!("entry {index} is not base64")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let entry_hashes = leaf_hashes_parallel(algorithm, &entries);
+        let mut roots = RootsAtCheckpoints::new(algorithm, &checkpoints);
+        roots.push(&entry_hashes);
+        check_against_checkpoints(
+            algorithm,
+            &entry_hashes,
+            &roots.finish(),
+            &checkpoints,
+            || None,
+            &mut report,
+        );
         if checkpoints.is_empty() && report.findings.is_empty() {
             return Err(bundle_error("the bundle holds no checkpoint"));
         }

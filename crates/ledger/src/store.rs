@@ -7,7 +7,7 @@
 //! | `entries.log` | header + framed records: the source of truth | fsync before every acknowledgement |
 //! | `leaves.hash` | 32-byte leaf hash per entry | cache, synced every [`DERIVED_SYNC_INTERVAL`] entries |
 //! | `entries.ends` | u64 LE end offset of each record in `entries.log` | cache, synced with `leaves.hash` |
-//! | `nodes.l8` | hash of each complete 256-leaf block | cache, synced with `leaves.hash` |
+//! | `nodes.l6` | hash of each complete 64-leaf block | cache, synced with `leaves.hash` |
 //! | `derived.synced` | how many entries the caches hold durably | replaced atomically |
 //! | `checkpoints/<size>.note` | signed checkpoints | written to a temporary file, fsynced, renamed |
 //!
@@ -34,7 +34,7 @@ use crate::record::{Header, MAX_ENTRY_LEN, RecordReader, encode_record};
 pub const ENTRIES_FILE: &str = "entries.log";
 pub const LEAVES_FILE: &str = "leaves.hash";
 pub const ENDS_FILE: &str = "entries.ends";
-pub const NODES_FILE: &str = "nodes.l8";
+pub const NODES_FILE: &str = "nodes.l6";
 pub const SYNCED_FILE: &str = "derived.synced";
 pub const CHECKPOINTS_DIR: &str = "checkpoints";
 pub const PRIVATE_KEY_FILE: &str = "key.private";
@@ -42,8 +42,9 @@ pub const PUBLIC_KEY_FILE: &str = "key.pub";
 const LOCK_FILE: &str = "writer.lock";
 
 /// Leaves per stored block: subtrees of this size and larger are read from memory, smaller
-/// ones are hashed from `leaves.hash`, which bounds a proof's work to about 256 hashes.
-const BLOCK_LEAVES: u64 = 256;
+/// ones are hashed from `leaves.hash`, which bounds a proof's work to about 64 hashes. The
+/// levels from here up cost one byte of memory per entry (10 MB at 10^7 entries).
+const BLOCK_LEAVES: u64 = 64;
 /// How many entries the caches may run ahead of their last fsync (bounds the rescan at open).
 pub const DERIVED_SYNC_INTERVAL: u64 = 1 << 16;
 /// The most entries one group commit writes; bounds the writer's buffer.
@@ -177,7 +178,7 @@ pub fn checkpoint_files(dir: &Path) -> Result<Vec<(u64, PathBuf)>, Error> {
 }
 
 /// Complete subtree hashes from the block level up; `levels[0][i]` is the hash of leaves
-/// `[256 i, 256 (i + 1))`, `levels[j]` holds subtrees of `256 << j` leaves.
+/// `[64 i, 64 (i + 1))`, `levels[j]` holds subtrees of `64 << j` leaves.
 #[derive(Default)]
 struct TreeState {
     size: u64,

@@ -20,6 +20,8 @@ use crate::store::{LEAVES_FILE, checkpoint_files};
 
 /// The most located findings listed; past it, damage is summarized.
 const MAX_LOCATED_FINDINGS: usize = 100;
+/// Entries read and hashed per step of verification.
+const VERIFY_CHUNK: usize = 16_384;
 
 /// One problem found by verification.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,14 +163,14 @@ pub(crate) fn open_checkpoints(
 pub(crate) fn check_against_checkpoints(
     algorithm: HashAlgorithm,
     entry_hashes: &[Hash],
+    entry_roots: &[Option<Hash>],
     checkpoints: &[Checkpoint],
     reference: impl FnOnce() -> Option<Vec<Hash>>,
     report: &mut VerifyReport,
 ) {
     report.entries = entry_hashes.len() as u64;
-    let entry_roots = roots_at_checkpoints(algorithm, entry_hashes, checkpoints);
     let mut largest_missing = None;
-    for (checkpoint, root) in checkpoints.iter().zip(&entry_roots) {
+    for (checkpoint, root) in checkpoints.iter().zip(entry_roots) {
         match root {
             Some(root) if *root == checkpoint.root => {
                 report.checkpoints_matched.push(checkpoint.size)
@@ -220,26 +222,76 @@ pub(crate) fn check_against_checkpoints(
     }
 }
 
-/// The root of the first `size` entries for each checkpoint, `None` when there are fewer.
+/// The root of the first `size` entries for each checkpoint, fed leaf hashes in order.
+pub(crate) struct RootsAtCheckpoints {
+    accumulator: RootAccumulator,
+    sizes: Vec<u64>,
+    roots: Vec<Option<Hash>>,
+}
+
+impl RootsAtCheckpoints {
+    pub(crate) fn new(algorithm: HashAlgorithm, checkpoints: &[Checkpoint]) -> Self {
+        let mut roots = RootsAtCheckpoints {
+            accumulator: RootAccumulator::new(algorithm),
+            sizes: checkpoints.iter().map(|c| c.size).collect(),
+            roots: Vec::with_capacity(checkpoints.len()),
+        };
+        roots.record_reached();
+        roots
+    }
+
+    fn record_reached(&mut self) {
+        while self.sizes.get(self.roots.len()) == Some(&self.accumulator.size()) {
+            self.roots.push(Some(self.accumulator.root()));
+        }
+    }
+
+    pub(crate) fn push(&mut self, leaves: &[Hash]) {
+        for leaf in leaves {
+            self.accumulator.push(*leaf);
+            self.record_reached();
+        }
+    }
+
+    /// One root per checkpoint; `None` where the log is shorter than the checkpoint.
+    pub(crate) fn finish(mut self) -> Vec<Option<Hash>> {
+        self.roots.resize(self.sizes.len(), None);
+        self.roots
+    }
+}
+
 fn roots_at_checkpoints(
     algorithm: HashAlgorithm,
     leaves: &[Hash],
     checkpoints: &[Checkpoint],
 ) -> Vec<Option<Hash>> {
-    let mut accumulator = RootAccumulator::new(algorithm);
-    checkpoints
-        .iter()
-        .map(|checkpoint| {
-            let size = checkpoint.size;
-            if size > leaves.len() as u64 {
-                return None;
-            }
-            for leaf in &leaves[accumulator.size() as usize..size as usize] {
-                accumulator.push(*leaf);
-            }
-            Some(accumulator.root())
-        })
-        .collect()
+    let mut roots = RootsAtCheckpoints::new(algorithm, checkpoints);
+    let largest = checkpoints.last().map_or(0, |c| c.size as usize);
+    roots.push(&leaves[..largest.min(leaves.len())]);
+    roots.finish()
+}
+
+/// Leaf hashes of `entries`, computed on all cores (verification is hash-bound).
+pub(crate) fn leaf_hashes_parallel(algorithm: HashAlgorithm, entries: &[Vec<u8>]) -> Vec<Hash> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let part = entries.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = entries
+            .chunks(part)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|entry| algorithm.leaf_hash(entry))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("hashing does not panic"))
+            .collect()
+    })
 }
 
 /// Aligns the entries as found with the authenticated leaf hashes and names each difference.
@@ -309,34 +361,50 @@ pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, E
     }
     let checkpoints = open_checkpoints(notes, verifier, &header.origin, &mut report.findings);
 
-    let mut entry_hashes = Vec::new();
+    // Pipeline: worker threads hash one chunk of entries while this thread folds the
+    // previous chunk into the checkpoint roots.
+    let mut entry_hashes: Vec<Hash> = Vec::new();
+    let mut roots = RootsAtCheckpoints::new(header.hash, &checkpoints);
     let mut reader = RecordReader::new(&entries_path, header_len)?;
-    loop {
-        match reader.next_record() {
-            Ok(None) => break,
-            Ok(Some(record)) => {
-                if !record.checksum_ok {
-                    report.findings.push(Finding::ChecksumMismatch {
-                        index: entry_hashes.len() as u64,
-                        offset: record.offset,
-                    });
+    let mut reading = true;
+    while reading {
+        let mut chunk = Vec::with_capacity(VERIFY_CHUNK);
+        while chunk.len() < VERIFY_CHUNK {
+            match reader.next_record() {
+                Ok(None) => {
+                    reading = false;
+                    break;
                 }
-                entry_hashes.push(header.hash.leaf_hash(&record.payload));
-            }
-            Err(damage) => {
-                report.findings.push(Finding::RecordUnreadable {
-                    index: entry_hashes.len() as u64,
-                    offset: damage.offset,
-                    reason: damage.reason,
-                });
-                break;
+                Ok(Some(record)) => {
+                    if !record.checksum_ok {
+                        report.findings.push(Finding::ChecksumMismatch {
+                            index: (entry_hashes.len() + chunk.len()) as u64,
+                            offset: record.offset,
+                        });
+                    }
+                    chunk.push(record.payload);
+                }
+                Err(damage) => {
+                    report.findings.push(Finding::RecordUnreadable {
+                        index: (entry_hashes.len() + chunk.len()) as u64,
+                        offset: damage.offset,
+                        reason: damage.reason,
+                    });
+                    reading = false;
+                    break;
+                }
             }
         }
+        let hashed = leaf_hashes_parallel(header.hash, &chunk);
+        roots.push(&hashed);
+        entry_hashes.extend_from_slice(&hashed);
     }
+    let entry_roots = roots.finish();
     let leaves_path: PathBuf = dir.join(LEAVES_FILE);
     check_against_checkpoints(
         header.hash,
         &entry_hashes,
+        &entry_roots,
         &checkpoints,
         || read_leaf_file(&leaves_path),
         &mut report,

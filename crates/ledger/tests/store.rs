@@ -56,7 +56,7 @@ fn stored_proofs_equal_in_memory_proofs_across_block_boundaries() {
         algorithm: HashAlgorithm::Sm3,
         leaves: &leaves,
     };
-    for tree_size in [1, 255, 256, 257, 512, 513, 1024, 1099, 1100] {
+    for tree_size in [1, 63, 64, 65, 255, 256, 257, 512, 513, 1024, 1099, 1100] {
         assert_eq!(
             ledger.root_at(tree_size).unwrap(),
             root_of_leaves(HashAlgorithm::Sm3, &leaves[..tree_size as usize])
