@@ -15,8 +15,7 @@ use crate::merkle::{verify_consistency, verify_inclusion};
 use crate::note::{Checkpoint, NoteVerifier};
 use crate::store::{Ledger, checkpoint_files};
 use crate::verify::{
-    RootsAtCheckpoints, VerifyReport, check_against_checkpoints, leaf_hashes_parallel,
-    open_checkpoints,
+    RootsAtCheckpoints, VerifyReport, check_against_checkpoints, hash_entries, open_checkpoints,
 };
 
 pub const BUNDLE_FORMAT: &str = "shuan-ledger-bundle/1";
@@ -164,12 +163,12 @@ impl Bundle {
                     .map_err(|_| bundle_error(format!("entry {index} is not base64")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let entry_hashes = leaf_hashes_parallel(algorithm, &entries);
+        let hashed = hash_entries(algorithm, &entries);
         let mut roots = RootsAtCheckpoints::new(algorithm, &checkpoints);
-        roots.push(&entry_hashes);
+        roots.push_hashed(&hashed);
         check_against_checkpoints(
             algorithm,
-            &entry_hashes,
+            &hashed.leaves,
             &roots.finish(),
             &checkpoints,
             || None,

@@ -76,9 +76,19 @@ impl RootAccumulator {
     }
 
     pub fn push(&mut self, leaf: Hash) {
-        let mut carry = leaf;
-        // Each trailing one bit of the old size is a perfect subtree of the new leaf's height.
-        let mut merges = self.size.trailing_ones();
+        self.push_subtree(leaf, 0);
+    }
+
+    /// Pushes the root of a perfect subtree of `2^height` leaves; the size so far must be a
+    /// multiple of `2^height`.
+    pub fn push_subtree(&mut self, root: Hash, height: u32) {
+        assert!(
+            self.size.trailing_zeros() >= height,
+            "a subtree of 2^{height} leaves must start at a multiple of its size"
+        );
+        let mut carry = root;
+        // Each trailing one bit above `height` is a perfect subtree to merge with.
+        let mut merges = (self.size >> height).trailing_ones();
         while merges > 0 {
             let left = self
                 .perfect_subtrees
@@ -88,7 +98,7 @@ impl RootAccumulator {
             merges -= 1;
         }
         self.perfect_subtrees.push(carry);
-        self.size += 1;
+        self.size += 1 << height;
     }
 
     /// The root of the leaves pushed so far (RFC 6962 `MTH`).

@@ -403,7 +403,7 @@ impl Ledger {
             ends: shared_files.2,
             state: RwLock::new(TreeState::default()),
         });
-        let pending_block = load_tree_state(&shared, &mut nodes, size)?;
+        let pending_block = load_tree_state(&shared, &mut nodes, trusted, size)?;
 
         let entries = OpenOptions::new()
             .append(true)
@@ -654,14 +654,21 @@ fn set_aside_torn_tail(entries_path: &Path, offset: u64, log_len: u64) -> Result
     file.sync_all().map_err(Error::io(entries_path))
 }
 
-/// Loads the block hashes, recomputes the ones a crash lost, builds the upper levels and
-/// returns the leaves of the incomplete last block.
-fn load_tree_state(shared: &Shared, nodes: &mut File, size: u64) -> Result<Vec<Hash>, Error> {
+/// Loads the block hashes the synced mark covers (`trusted` entries), recomputes the rest
+/// from the leaf hashes, builds the upper levels and returns the leaves of the incomplete
+/// last block.
+fn load_tree_state(
+    shared: &Shared,
+    nodes: &mut File,
+    trusted: u64,
+    size: u64,
+) -> Result<Vec<Hash>, Error> {
     let algorithm = shared.header.hash;
     let nodes_path = shared.dir.join(NODES_FILE);
     let complete_blocks = size / BLOCK_LEAVES;
+    // Block hashes past the synced mark may be garbage after a power loss.
     let stored_blocks =
-        (nodes.metadata().map_err(Error::io(&nodes_path))?.len() / 32).min(complete_blocks);
+        (nodes.metadata().map_err(Error::io(&nodes_path))?.len() / 32).min(trusted / BLOCK_LEAVES);
     let mut bytes = vec![0u8; (stored_blocks * 32) as usize];
     nodes
         .read_exact_at(&mut bytes, 0)

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::hash::{Hash, HashAlgorithm};
-use crate::merkle::RootAccumulator;
+use crate::merkle::{RootAccumulator, root_of_leaves};
 use crate::note::{Checkpoint, NoteVerifier};
 use crate::record::{Header, RecordReader};
 use crate::store::{LEAVES_FILE, checkpoint_files};
@@ -253,6 +253,28 @@ impl RootsAtCheckpoints {
         }
     }
 
+    /// Pushes hashed entries that start at a multiple of [`HASH_BLOCK`], using their block
+    /// roots where no checkpoint falls inside a block.
+    pub(crate) fn push_hashed(&mut self, hashed: &HashedEntries) {
+        let blocks = hashed.leaves.chunks(HASH_BLOCK);
+        for (block, leaves) in blocks.enumerate() {
+            let start = self.accumulator.size();
+            let end = start + leaves.len() as u64;
+            let checkpoint_inside = self
+                .sizes
+                .get(self.roots.len())
+                .is_some_and(|size| *size > start && *size < end);
+            match hashed.block_roots.get(block) {
+                Some(root) if !checkpoint_inside => {
+                    self.accumulator
+                        .push_subtree(*root, HASH_BLOCK.trailing_zeros());
+                    self.record_reached();
+                }
+                _ => self.push(leaves),
+            }
+        }
+    }
+
     /// One root per checkpoint; `None` where the log is shorter than the checkpoint.
     pub(crate) fn finish(mut self) -> Vec<Option<Hash>> {
         self.roots.resize(self.sizes.len(), None);
@@ -271,26 +293,54 @@ fn roots_at_checkpoints(
     roots.finish()
 }
 
-/// Leaf hashes of `entries`, computed on all cores (verification is hash-bound).
-pub(crate) fn leaf_hashes_parallel(algorithm: HashAlgorithm, entries: &[Vec<u8>]) -> Vec<Hash> {
+/// Entries per block whose root is computed next to the leaf hashes.
+const HASH_BLOCK: usize = 64;
+
+/// Leaf hashes of a run of entries and the roots of its complete blocks of [`HASH_BLOCK`].
+pub(crate) struct HashedEntries {
+    pub leaves: Vec<Hash>,
+    pub block_roots: Vec<Hash>,
+}
+
+/// Hashes entries on all cores: verification is hash-bound, and computing the block roots
+/// here leaves the caller only one node hash per block to fold in.
+pub(crate) fn hash_entries(algorithm: HashAlgorithm, entries: &[Vec<u8>]) -> HashedEntries {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = entries.len().div_ceil(threads).max(1);
+    let part = entries
+        .len()
+        .div_ceil(threads)
+        .next_multiple_of(HASH_BLOCK)
+        .max(HASH_BLOCK);
     std::thread::scope(|scope| {
         let workers: Vec<_> = entries
             .chunks(part)
-            .map(|chunk| {
+            .map(|part| {
                 scope.spawn(move || {
-                    chunk
+                    let leaves: Vec<Hash> = part
                         .iter()
                         .map(|entry| algorithm.leaf_hash(entry))
-                        .collect::<Vec<_>>()
+                        .collect();
+                    let block_roots = leaves
+                        .chunks_exact(HASH_BLOCK)
+                        .map(|block| root_of_leaves(algorithm, block))
+                        .collect();
+                    HashedEntries {
+                        leaves,
+                        block_roots,
+                    }
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| worker.join().expect("hashing does not panic"))
-            .collect()
+        let mut all = HashedEntries {
+            leaves: Vec::with_capacity(entries.len()),
+            block_roots: Vec::with_capacity(entries.len() / HASH_BLOCK),
+        };
+        for worker in workers {
+            let part = worker.join().expect("hashing does not panic");
+            all.leaves.extend(part.leaves);
+            all.block_roots.extend(part.block_roots);
+        }
+        all
     })
 }
 
@@ -361,43 +411,24 @@ pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, E
     }
     let checkpoints = open_checkpoints(notes, verifier, &header.origin, &mut report.findings);
 
-    // Pipeline: worker threads hash one chunk of entries while this thread folds the
-    // previous chunk into the checkpoint roots.
+    // Pipeline: while worker threads hash one chunk, this thread reads the next.
     let mut entry_hashes: Vec<Hash> = Vec::new();
     let mut roots = RootsAtCheckpoints::new(header.hash, &checkpoints);
-    let mut reader = RecordReader::new(&entries_path, header_len)?;
-    let mut reading = true;
-    while reading {
-        let mut chunk = Vec::with_capacity(VERIFY_CHUNK);
-        while chunk.len() < VERIFY_CHUNK {
-            match reader.next_record() {
-                Ok(None) => {
-                    reading = false;
-                    break;
-                }
-                Ok(Some(record)) => {
-                    if !record.checksum_ok {
-                        report.findings.push(Finding::ChecksumMismatch {
-                            index: (entry_hashes.len() + chunk.len()) as u64,
-                            offset: record.offset,
-                        });
-                    }
-                    chunk.push(record.payload);
-                }
-                Err(damage) => {
-                    report.findings.push(Finding::RecordUnreadable {
-                        index: (entry_hashes.len() + chunk.len()) as u64,
-                        offset: damage.offset,
-                        reason: damage.reason,
-                    });
-                    reading = false;
-                    break;
-                }
-            }
-        }
-        let hashed = leaf_hashes_parallel(header.hash, &chunk);
-        roots.push(&hashed);
-        entry_hashes.extend_from_slice(&hashed);
+    let mut reader = ChunkReader {
+        records: RecordReader::new(&entries_path, header_len)?,
+        next_index: 0,
+        finished: false,
+    };
+    let mut chunk = reader.read_chunk(&mut report.findings);
+    while !chunk.is_empty() {
+        let (hashed, next) = std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| hash_entries(header.hash, &chunk));
+            let next = reader.read_chunk(&mut report.findings);
+            (hashing.join().expect("hashing does not panic"), next)
+        });
+        roots.push_hashed(&hashed);
+        entry_hashes.extend_from_slice(&hashed.leaves);
+        chunk = next;
     }
     let entry_roots = roots.finish();
     let leaves_path: PathBuf = dir.join(LEAVES_FILE);
@@ -410,6 +441,44 @@ pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, E
         &mut report,
     );
     Ok(report)
+}
+
+/// Reads records in chunks, reporting damaged ones.
+struct ChunkReader {
+    records: RecordReader,
+    next_index: u64,
+    finished: bool,
+}
+
+impl ChunkReader {
+    /// The next up to [`VERIFY_CHUNK`] entries; empty at the end.
+    fn read_chunk(&mut self, findings: &mut Vec<Finding>) -> Vec<Vec<u8>> {
+        let mut chunk = Vec::with_capacity(VERIFY_CHUNK);
+        while !self.finished && chunk.len() < VERIFY_CHUNK {
+            match self.records.next_record() {
+                Ok(None) => self.finished = true,
+                Ok(Some(record)) => {
+                    if !record.checksum_ok {
+                        findings.push(Finding::ChecksumMismatch {
+                            index: self.next_index,
+                            offset: record.offset,
+                        });
+                    }
+                    chunk.push(record.payload);
+                    self.next_index += 1;
+                }
+                Err(damage) => {
+                    findings.push(Finding::RecordUnreadable {
+                        index: self.next_index,
+                        offset: damage.offset,
+                        reason: damage.reason,
+                    });
+                    self.finished = true;
+                }
+            }
+        }
+        chunk
+    }
 }
 
 fn read_leaf_file(path: &Path) -> Option<Vec<Hash>> {
