@@ -15,10 +15,10 @@
 //! only the log needs an fsync per batch.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -68,7 +68,7 @@ pub fn init(dir: &Path, config: &LedgerConfig) -> Result<NoteVerifier, Error> {
     let mut private = OpenOptions::new()
         .write(true)
         .create_new(true)
-        .mode_owner_only()
+        .mode(0o600)
         .open(&private_path)
         .map_err(Error::io(&private_path))?;
     writeln!(private, "{}", signer.to_text()).map_err(Error::io(&private_path))?;
@@ -80,17 +80,6 @@ pub fn init(dir: &Path, config: &LedgerConfig) -> Result<NoteVerifier, Error> {
     )?;
     sync_dir(dir)?;
     Ok(signer.verifier().clone())
-}
-
-trait OwnerOnly {
-    fn mode_owner_only(&mut self) -> &mut Self;
-}
-
-impl OwnerOnly for OpenOptions {
-    fn mode_owner_only(&mut self) -> &mut Self {
-        use std::os::unix::fs::OpenOptionsExt;
-        self.mode(0o600)
-    }
 }
 
 /// Creates the log files only (for callers that manage keys themselves).
@@ -409,11 +398,14 @@ impl Ledger {
             .append(true)
             .open(&entries_path)
             .map_err(Error::io(&entries_path))?;
-        leaves
-            .seek_end()
-            .map_err(Error::io(dir.join(LEAVES_FILE)))?;
-        ends.seek_end().map_err(Error::io(dir.join(ENDS_FILE)))?;
-        nodes.seek_end().map_err(Error::io(dir.join(NODES_FILE)))?;
+        for (file, name) in [
+            (&mut leaves, LEAVES_FILE),
+            (&mut ends, ENDS_FILE),
+            (&mut nodes, NODES_FILE),
+        ] {
+            file.seek(SeekFrom::End(0))
+                .map_err(Error::io(dir.join(name)))?;
+        }
         let mut writer = Writer {
             shared: shared.clone(),
             entries,
@@ -588,17 +580,6 @@ impl Ledger {
             .join(format!("{size:020}.note"));
         let note = fs::read_to_string(&path).map_err(Error::io(&path))?;
         Checkpoint::open(&note, verifier).map_err(|e| Error::format(&path, e.to_string()))
-    }
-}
-
-trait SeekEnd {
-    fn seek_end(&mut self) -> std::io::Result<u64>;
-}
-
-impl SeekEnd for File {
-    fn seek_end(&mut self) -> std::io::Result<u64> {
-        use std::io::Seek;
-        self.seek(std::io::SeekFrom::End(0))
     }
 }
 
