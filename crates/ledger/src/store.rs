@@ -543,6 +543,13 @@ impl Ledger {
     /// Signs a checkpoint of the current tree and stores it in `checkpoints/`.
     pub fn checkpoint(&self, signer: &NoteSigner) -> Result<Checkpoint, Error> {
         let header = self.header();
+        if signer.verifier().algorithm() != header.signature {
+            return Err(Error::Key(format!(
+                "the key is {} but the log's header says {}",
+                signer.verifier().algorithm().name(),
+                header.signature.name()
+            )));
+        }
         if signer.verifier().name() != header.origin {
             return Err(Error::Key(format!(
                 "the key is named {:?} but the log's origin is {:?}",

@@ -397,10 +397,12 @@ pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, E
     let entries_path = dir.join(crate::store::ENTRIES_FILE);
     let (header, header_len) = Header::read(&entries_path)?;
     let mut report = VerifyReport::default();
-    if verifier.name() != header.origin {
+    if verifier.name() != header.origin || verifier.algorithm() != header.signature {
         return Err(Error::Key(format!(
-            "the key is for {:?} but the log's origin is {:?}",
+            "the key is a {} key for {:?} but the log is signed with {} for {:?}",
+            verifier.algorithm().name(),
             verifier.name(),
+            header.signature.name(),
             header.origin
         )));
     }
