@@ -128,19 +128,21 @@ impl ColumnProfile {
             consider(&mut best, cand, hinted);
         }
         // A column the header names but whose values are all missing still holds that entity.
-        if best.is_none() && self.values == 0
-            && let Some(Hint::Entity(e)) = hinted {
-                best = Some(Candidate {
-                    entity: e.id().to_owned(),
-                    name_zh: e.name_zh().to_owned(),
-                    detector: "header".to_owned(),
-                    evidence: Evidence::ContextOnly,
-                    rate: 0.0,
-                    checked: 0.0,
-                    matched: 0,
-                    hinted: true,
-                });
-            }
+        if best.is_none()
+            && self.values == 0
+            && let Some(Hint::Entity(e)) = hinted
+        {
+            best = Some(Candidate {
+                entity: e.id().to_owned(),
+                name_zh: e.name_zh().to_owned(),
+                detector: "header".to_owned(),
+                evidence: Evidence::ContextOnly,
+                rate: 0.0,
+                checked: 0.0,
+                matched: 0,
+                hinted: true,
+            });
+        }
         let sampled = self.values;
         let (entity, confidence, rate, evidence) = match best {
             Some(c) => {

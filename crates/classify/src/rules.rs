@@ -167,12 +167,13 @@ impl RulePack {
                 )));
             }
             if let Some(v) = &d.validator
-                && validator_by_name(v).is_none() {
-                    return Err(invalid(format!(
-                        "detector `{}` names unknown validator `{v}`",
-                        d.id
-                    )));
-                }
+                && validator_by_name(v).is_none()
+            {
+                return Err(invalid(format!(
+                    "detector `{}` names unknown validator `{v}`",
+                    d.id
+                )));
+            }
             regex::Regex::new(&d.pattern)
                 .map_err(|e| invalid(format!("detector `{}`: bad pattern: {e}", d.id)))?;
         }

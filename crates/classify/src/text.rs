@@ -208,10 +208,11 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         .chars()
         .next_back()
         .filter(|c| PLATE_PROVINCES.contains(*c))
-        && validate::plate_tail(t) {
-            push(spans, s - province.len_utf8(), e, Entity::LicensePlate, 0.9);
-            return;
-        }
+        && validate::plate_tail(t)
+    {
+        push(spans, s - province.len_utf8(), e, Entity::LicensePlate, 0.9);
+        return;
+    }
     match t.len() {
         18 if digits == 17 && matches!(t[17], b'X' | b'x') => classify_digits(line, s, e, spans),
         18 => {
@@ -259,17 +260,16 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         18 if validate::hmt_residence_permit(t) => {
             push(spans, s, e, Entity::HmtResidencePermit, 0.9)
         }
-        18 if validate::resident_id(t).is_some()
-            && (!cue(NOT_PERSONAL) || cue(ID_CUES)) => {
-                let checked = validate::resident_id(t) == Some(Validity::Checked);
-                push(
-                    spans,
-                    s,
-                    e,
-                    Entity::ResidentId,
-                    if checked { 0.97 } else { 0.85 },
-                );
-            }
+        18 if validate::resident_id(t).is_some() && (!cue(NOT_PERSONAL) || cue(ID_CUES)) => {
+            let checked = validate::resident_id(t) == Some(Validity::Checked);
+            push(
+                spans,
+                s,
+                e,
+                Entity::ResidentId,
+                if checked { 0.97 } else { 0.85 },
+            );
+        }
         15 => {
             if validate::imei(t) && cue(IMEI_CUES) {
                 push(spans, s, e, Entity::Imei, 0.9);

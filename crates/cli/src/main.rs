@@ -3,6 +3,7 @@
 //! usage error or an input that could not be read (after the readable ones were processed).
 
 mod html;
+mod ledger_cmd;
 mod report;
 mod scan;
 
@@ -29,6 +30,9 @@ struct Cli {
 enum Command {
     /// Find and label personal and important data in files and folders (分类分级).
     Scan(ScanArgs),
+    /// The tamper-evident audit ledger (审计日志): init, append, checkpoint, prove, verify.
+    #[command(subcommand)]
+    Ledger(ledger_cmd::LedgerCommand),
     /// List the entities the engine knows and where the rule pack places them.
     Entities {
         #[arg(long, default_value = "general")]
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Ledger(command) => Ok(u8::try_from(ledger_cmd::run(command)?).unwrap_or(2)),
         Command::Entities { pack } => {
             let engine = Engine::builtin(&pack)?;
             let mut out = io::stdout().lock();
