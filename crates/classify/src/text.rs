@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::Engine;
 use crate::dict::{self, is_han};
@@ -107,11 +107,17 @@ fn before(line: &str, at: usize, chars: usize) -> &str {
     &head[start..]
 }
 
+/// Whether any cue occurs in the window; ASCII cues (written in lower case) match any case.
 fn has_cue(window: &str, cues: &[&str]) -> bool {
-    cues.iter().any(|c| window.contains(c)) || {
-        let lower = window.to_ascii_lowercase();
-        cues.iter().any(|c| c.is_ascii() && lower.contains(c))
-    }
+    let w = window.as_bytes();
+    cues.iter().any(|c| {
+        let c = c.as_bytes();
+        if c.is_ascii() {
+            w.windows(c.len()).any(|x| x.eq_ignore_ascii_case(c))
+        } else {
+            memchr::memmem::find(w, c).is_some()
+        }
+    })
 }
 
 /// Words right before a number that say it is an order, transaction or serial number.
@@ -409,6 +415,7 @@ fn lexicon() -> &'static Lexicon {
         add(&dict::HEALTH_TERMS, Lex::Health);
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&words)
             .expect("lexicon builds an automaton");
         Lexicon { automaton, kinds }
@@ -436,10 +443,26 @@ fn scan_han(line: &str, spans: &mut Vec<Span>) {
             Lex::OrgSuffix => {}
         }
     }
-    quoted_names(line, spans);
-    if ADDRESS_GATE.iter().any(|w| line.contains(w)) {
+    if memchr::memchr3(b'\'', b'"', 0xE2, line.as_bytes()).is_some() {
+        quoted_names(line, spans);
+    }
+    if may_hold_address(line) {
         addresses(line, spans);
     }
+}
+
+/// Whether a line has both a division suffix and an address word: the cheap test that keeps
+/// the division dictionary off most lines.
+fn may_hold_address(line: &str) -> bool {
+    let (mut place, mut street) = (false, false);
+    for c in line.chars().filter(|c| !c.is_ascii()) {
+        place |= matches!(c, '省' | '市' | '区' | '县' | '州' | '旗' | '盟');
+        street |= matches!(c, '路' | '街' | '道' | '村' | '镇' | '乡' | '室' | '栋' | '弄' | '巷' | '号' | '组' | '苑');
+        if place && street {
+            return true;
+        }
+    }
+    false
 }
 
 /// A name right after a cue: optional punctuation, then Han characters up to a character that
@@ -561,11 +584,6 @@ fn org_ending_at(line: &str, suffix_start: usize, suffix_end: usize) -> Option<(
         .is_some_and(|(s, _)| s == 0);
     (dict::is_org_name(name) && (strong || lead.is_some() || placed)).then_some((start, end))
 }
-
-/// Only lines holding one of these can hold an address worth the dictionary pass.
-const ADDRESS_GATE: &[&str] = &[
-    "路", "街", "道", "村", "镇", "乡", "室", "栋", "弄", "巷", "号",
-];
 
 /// Characters after which an address may start though they are Han ("家住", "位于").
 const ADDRESS_LEAD: &str = "住址在于至往到：";
