@@ -457,7 +457,21 @@ fn may_hold_address(line: &str) -> bool {
     let (mut place, mut street) = (false, false);
     for c in line.chars().filter(|c| !c.is_ascii()) {
         place |= matches!(c, '省' | '市' | '区' | '县' | '州' | '旗' | '盟');
-        street |= matches!(c, '路' | '街' | '道' | '村' | '镇' | '乡' | '室' | '栋' | '弄' | '巷' | '号' | '组' | '苑');
+        street |= matches!(
+            c,
+            '路' | '街'
+                | '道'
+                | '村'
+                | '镇'
+                | '乡'
+                | '室'
+                | '栋'
+                | '弄'
+                | '巷'
+                | '号'
+                | '组'
+                | '苑'
+        );
         if place && street {
             return true;
         }

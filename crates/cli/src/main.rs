@@ -2,10 +2,7 @@
 //! prints. Exit codes: 0 ok (findings are not failures), 1 when `--fail-on` is met, 2 on a
 //! usage error or an input that could not be read (after the readable ones were processed).
 
-mod html;
 mod ledger_cmd;
-mod report;
-mod scan;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -14,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use shuan_classify::{Engine, RulePack};
+use shuan_scan::{self as scan, html};
 
 #[derive(Parser)]
 #[command(

@@ -1,4 +1,11 @@
-//! `shuan scan`: read inputs, classify them in parallel, build the report.
+//! The scan pipeline: read inputs, classify them in parallel, build the report. Used by the
+//! `shuan scan` command and by the platform's scan jobs.
+//!
+//! Architecture invariant: no printing and no process exit here; callers decide how to show
+//! progress (an `indicatif` bar, or a job record) and what to do with the report.
+
+pub mod html;
+pub mod report;
 
 use std::path::PathBuf;
 
@@ -108,7 +115,7 @@ enum Pending {
     Failed(SourceError),
 }
 
-pub(crate) fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
+pub fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
     use std::io::IsTerminal;
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
