@@ -52,10 +52,12 @@ fn divisions() -> &'static Divisions {
 
 /// Whether a six-digit code is a province, prefecture or county in today's table.
 pub fn is_known_division(code: &[u8]) -> bool {
-    std::str::from_utf8(code)
-        .ok()
-        .and_then(|c| c.parse::<u32>().ok())
-        .is_some_and(|c| divisions().codes.binary_search(&c).is_ok())
+    code.iter().all(u8::is_ascii_digit) && {
+        let n = code
+            .iter()
+            .fold(0u32, |n, &b| n.wrapping_mul(10) + u32::from(b - b'0'));
+        divisions().codes.binary_search(&n).is_ok()
+    }
 }
 
 /// Byte ranges of division names (provinces, cities, counties) in `text`, leftmost-longest.
@@ -354,11 +356,32 @@ pub fn is_org_name(s: &str) -> bool {
             .all(|c| is_han(c) || c.is_ascii_alphanumeric() || "()（）·&".contains(c))
 }
 
-/// Words that make a place into an address: roads, numbers, buildings, villages.
-const ADDRESS_WORDS: [&str; 22] = [
-    "路", "街", "道", "号", "巷", "弄", "村", "镇", "乡", "栋", "幢", "单元", "室", "楼", "小区",
-    "大厦", "花园", "组", "社区", "胡同", "里", "苑",
-];
+/// Characters that make a place into an address: roads, numbers, buildings, villages
+/// (单元, 小区, 社区 and the like all hold one of them or come with a 号).
+fn is_address_char(c: char) -> bool {
+    matches!(
+        c,
+        '路' | '街'
+            | '道'
+            | '号'
+            | '巷'
+            | '弄'
+            | '村'
+            | '镇'
+            | '乡'
+            | '栋'
+            | '幢'
+            | '室'
+            | '楼'
+            | '区'
+            | '厦'
+            | '园'
+            | '组'
+            | '胡'
+            | '里'
+            | '苑'
+    )
+}
 
 /// A postal address: at least one division name and one address word, mostly Han.
 pub fn is_address(s: &str) -> bool {
@@ -371,7 +394,7 @@ pub fn is_address(s: &str) -> bool {
     };
     // The place comes first in a Chinese address; allow a short lead such as "中国".
     start <= 6
-        && ADDRESS_WORDS.iter().any(|w| s.contains(w))
+        && s.chars().any(is_address_char)
         && s.chars()
             .all(|c| is_han(c) || c.is_ascii_alphanumeric() || "-#（）()·、 ".contains(c))
 }

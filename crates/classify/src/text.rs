@@ -109,15 +109,14 @@ fn before(line: &str, at: usize, chars: usize) -> &str {
 
 /// Whether any cue occurs in the window; ASCII cues (written in lower case) match any case.
 fn has_cue(window: &str, cues: &[&str]) -> bool {
-    let w = window.as_bytes();
-    cues.iter().any(|c| {
-        let c = c.as_bytes();
-        if c.is_ascii() {
-            w.windows(c.len()).any(|x| x.eq_ignore_ascii_case(c))
-        } else {
-            memchr::memmem::find(w, c).is_some()
-        }
-    })
+    let mut lower = [0u8; 64];
+    let n = window.len().min(lower.len());
+    for (l, b) in lower.iter_mut().zip(&window.as_bytes()[window.len() - n..]) {
+        *l = b.to_ascii_lowercase();
+    }
+    let w = &lower[..n];
+    cues.iter()
+        .any(|c| memchr::memmem::find(w, c.as_bytes()).is_some())
 }
 
 /// Words right before a number that say it is an order, transaction or serial number.
@@ -364,6 +363,10 @@ enum Lex {
     OrgSuffix,
     Religion,
     Health,
+    /// A character that ends a division name (市, 区…): with a street word, maybe an address.
+    Place,
+    /// A character of a street address (路, 号, 室…).
+    Street,
 }
 
 struct Lexicon {
@@ -413,6 +416,13 @@ fn lexicon() -> &'static Lexicon {
         add(&dict::ORG_SUFFIXES, Lex::OrgSuffix);
         add(&dict::RELIGION_TERMS, Lex::Religion);
         add(&dict::HEALTH_TERMS, Lex::Health);
+        add(&["省", "市", "区", "县", "州", "旗", "盟"], Lex::Place);
+        add(
+            &[
+                "路", "街", "道", "村", "镇", "乡", "室", "栋", "弄", "巷", "号", "组", "苑",
+            ],
+            Lex::Street,
+        );
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
@@ -424,7 +434,10 @@ fn lexicon() -> &'static Lexicon {
 
 fn scan_han(line: &str, spans: &mut Vec<Span>) {
     let lex = lexicon();
-    let mut last_org_end = 0;
+    // An organisation suffix waiting to see whether a later one in the same run of Han
+    // characters extends the name ("国际公司传媒有限公司").
+    let mut org: Option<(usize, usize)> = None;
+    let (mut place, mut street) = (false, false);
     for m in lex.automaton.find_iter(line) {
         match lex.kinds[m.pattern().as_usize()] {
             Lex::NameCue => {
@@ -432,51 +445,29 @@ fn scan_han(line: &str, spans: &mut Vec<Span>) {
                     push(spans, s, e, Entity::PersonName, 0.8);
                 }
             }
-            Lex::OrgSuffix if m.end() > last_org_end => {
-                if let Some((s, e)) = org_ending_at(line, m.start(), m.end()) {
-                    last_org_end = e;
-                    push(spans, s, e, Entity::OrgName, 0.8);
+            Lex::OrgSuffix => {
+                org = match org {
+                    Some((s, e)) if line[e..m.start()].chars().all(is_han) => Some((s, m.end())),
+                    pending => {
+                        push_org(line, pending, spans);
+                        Some((m.start(), m.end()))
+                    }
                 }
             }
             Lex::Religion => push(spans, m.start(), m.end(), Entity::Religion, 0.7),
             Lex::Health => push(spans, m.start(), m.end(), Entity::Health, 0.7),
-            Lex::OrgSuffix => {}
+            Lex::Place => place = true,
+            Lex::Street => street = true,
         }
     }
+    push_org(line, org, spans);
     if memchr::memchr3(b'\'', b'"', 0xE2, line.as_bytes()).is_some() {
         quoted_names(line, spans);
     }
-    if may_hold_address(line) {
+    // Both a division suffix and a street word: only then is the division dictionary worth it.
+    if place && street {
         addresses(line, spans);
     }
-}
-
-/// Whether a line has both a division suffix and an address word: the cheap test that keeps
-/// the division dictionary off most lines.
-fn may_hold_address(line: &str) -> bool {
-    let (mut place, mut street) = (false, false);
-    for c in line.chars().filter(|c| !c.is_ascii()) {
-        place |= matches!(c, '省' | '市' | '区' | '县' | '州' | '旗' | '盟');
-        street |= matches!(
-            c,
-            '路' | '街'
-                | '道'
-                | '村'
-                | '镇'
-                | '乡'
-                | '室'
-                | '栋'
-                | '弄'
-                | '巷'
-                | '号'
-                | '组'
-                | '苑'
-        );
-        if place && street {
-            return true;
-        }
-    }
-    false
 }
 
 /// A name right after a cue: optional punctuation, then Han characters up to a character that
@@ -550,30 +541,14 @@ const ORG_LEADS: &[&str] = &[
     "合作方",
 ];
 
-fn org_ending_at(line: &str, suffix_start: usize, suffix_end: usize) -> Option<(usize, usize)> {
-    // Later suffixes in the same run extend the name ("国际公司传媒有限公司").
-    let mut end = suffix_end;
-    loop {
-        let rest = &line[end..];
-        let run: usize = rest
-            .chars()
-            .take_while(|&c| is_han(c))
-            .map(char::len_utf8)
-            .sum();
-        match dict::ORG_SUFFIXES
-            .iter()
-            .filter_map(|s| rest[..run].find(s).map(|p| p + s.len()))
-            .max()
-        {
-            Some(more)
-                if rest[..more].chars().all(is_han)
-                    && dict::org_suffix(&rest[..more]).is_some() =>
-            {
-                end += more
-            }
-            _ => break,
-        }
+fn push_org(line: &str, suffix: Option<(usize, usize)>, spans: &mut Vec<Span>) {
+    if let Some((s, e)) = suffix.and_then(|(s, e)| org_ending_at(line, s, e)) {
+        push(spans, s, e, Entity::OrgName, 0.8);
     }
+}
+
+/// The organisation whose name ends with the suffix at `suffix_start..end`, if any.
+fn org_ending_at(line: &str, suffix_start: usize, end: usize) -> Option<(usize, usize)> {
     let head = &line[..suffix_start];
     let mut start = suffix_start;
     for c in head.chars().rev() {
