@@ -455,6 +455,14 @@ fn locate_by_diff(
 /// roots at each checkpoint. Only if a root differs is the log read a second time, to align
 /// its hashes with `leaves.hash` and name each difference.
 pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, Error> {
+    verify_dir_in_chunks(dir, verifier, CHUNK_BYTES)
+}
+
+fn verify_dir_in_chunks(
+    dir: &Path,
+    verifier: &NoteVerifier,
+    chunk_bytes: usize,
+) -> Result<VerifyReport, Error> {
     let entries_path = dir.join(crate::store::ENTRIES_FILE);
     let (header, header_len) = Header::read(&entries_path)?;
     let mut report = VerifyReport::default();
@@ -476,7 +484,7 @@ pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, E
 
     // Pipeline: while the hashing threads work on one chunk, this thread reads the next.
     let mut roots = RootsAtCheckpoints::new(header.hash, &checkpoints);
-    let mut reader = LogReader::new(&entries_path, header_len)?;
+    let mut reader = LogReader::new(&entries_path, header_len, chunk_bytes)?;
     let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
     let mut hashed = HashedEntries::default();
     reader.read_chunk(&mut chunk, &mut report.findings);
@@ -493,7 +501,7 @@ pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, E
     let entry_roots = roots.finish();
     let leaves_path: PathBuf = dir.join(LEAVES_FILE);
     let rehashed = || {
-        LogReader::new(&entries_path, header_len)
+        LogReader::new(&entries_path, header_len, chunk_bytes)
             .ok()
             .into_iter()
             .flat_map(|reader| RehashedLog::new(reader, header.hash))
@@ -533,19 +541,22 @@ struct LogReader {
     /// File offset of the next record.
     offset: u64,
     file_len: u64,
+    /// Bytes read at once.
+    chunk_bytes: usize,
     /// Index of the next record.
     next_index: u64,
     finished: bool,
 }
 
 impl LogReader {
-    fn new(path: &Path, offset: u64) -> Result<Self, Error> {
+    fn new(path: &Path, offset: u64, chunk_bytes: usize) -> Result<Self, Error> {
         let file = File::open(path).map_err(Error::io(path))?;
         let file_len = file.metadata().map_err(Error::io(path))?.len();
         Ok(LogReader {
             file,
             offset,
             file_len,
+            chunk_bytes,
             next_index: 0,
             finished: false,
         })
@@ -559,7 +570,7 @@ impl LogReader {
         if self.finished {
             return;
         }
-        let want = (self.file_len - self.offset).min(CHUNK_BYTES as u64) as usize;
+        let want = (self.file_len - self.offset).min(self.chunk_bytes as u64) as usize;
         if chunk.data.len() < want {
             chunk.data.resize(want, 0);
         }
@@ -703,4 +714,93 @@ fn leaf_file(path: &Path) -> Option<impl Iterator<Item = Hash>> {
         let mut hash = [0u8; 32];
         reader.read_exact(&mut hash).ok().map(|()| hash)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::note::SignatureAlgorithm;
+    use crate::store::{ENTRIES_FILE, Ledger, LedgerConfig, PRIVATE_KEY_FILE, init, load_signer};
+
+    /// Entries of 0 to ~3 KB, so a 1 KiB chunk meets every case: several records per chunk,
+    /// a record larger than the chunk, chunks cut back to a multiple of 64 entries.
+    fn entry(index: u64) -> Vec<u8> {
+        let len = (index * 7919 % 3001) as usize;
+        (0..len).map(|i| (i as u64 ^ index) as u8).collect()
+    }
+
+    fn ledger(dir: &Path) -> NoteVerifier {
+        let verifier = init(
+            dir,
+            &LedgerConfig {
+                origin: "test.shuan/chunks".into(),
+                hash: HashAlgorithm::Sm3,
+                signature: SignatureAlgorithm::Ed25519,
+            },
+        )
+        .unwrap();
+        let signer = load_signer(&dir.join(PRIVATE_KEY_FILE)).unwrap();
+        let ledger = Ledger::open(dir).unwrap();
+        for (start, end) in [(0, 100), (100, 333), (333, 1000)] {
+            ledger
+                .append_batch((start..end).map(entry).collect())
+                .unwrap();
+            ledger.checkpoint(&signer).unwrap();
+        }
+        verifier
+    }
+
+    fn reports(dir: &Path, verifier: &NoteVerifier) -> Vec<VerifyReport> {
+        [1 << 10, 5000, 64 << 10, CHUNK_BYTES]
+            .into_iter()
+            .map(|chunk_bytes| verify_dir_in_chunks(dir, verifier, chunk_bytes).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn every_chunk_size_gives_the_same_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let verifier = ledger(dir.path());
+        for report in reports(dir.path(), &verifier) {
+            assert!(report.is_ok(), "{:?}", report.findings);
+            assert_eq!(report.entries, 1000);
+            assert_eq!(report.checkpoints_matched, [100, 333, 1000]);
+        }
+
+        // A flipped byte in entry 500 and a torn last record.
+        let log_path = dir.path().join(ENTRIES_FILE);
+        let mut log = std::fs::read(&log_path).unwrap();
+        let (_, header_len) = Header::read(&log_path).unwrap();
+        let mut offset = header_len as usize;
+        let mut offsets = Vec::new();
+        while offset < log.len() {
+            offsets.push(offset);
+            let len = u32::from_le_bytes(log[offset..offset + 4].try_into().unwrap()) as usize;
+            offset += 8 + len;
+        }
+        assert!(entry(500).len() > 10);
+        log[offsets[500] + 8 + 5] ^= 1;
+        log.truncate(offsets[999] + 3);
+        std::fs::write(&log_path, &log).unwrap();
+        let expected = vec![
+            Finding::ChecksumMismatch {
+                index: 500,
+                offset: offsets[500] as u64,
+            },
+            Finding::RecordUnreadable {
+                index: 999,
+                offset: offsets[999] as u64,
+                reason: "3 stray bytes, too short for a record header".into(),
+            },
+            Finding::EntryModified { index: 500 },
+            Finding::Truncated {
+                entries: 999,
+                checkpoint_size: 1000,
+            },
+        ];
+        for report in reports(dir.path(), &verifier) {
+            assert_eq!(report.findings, expected);
+            assert_eq!(report.checkpoints_matched, [100, 333]);
+        }
+    }
 }
