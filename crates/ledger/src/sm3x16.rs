@@ -41,9 +41,25 @@ fn leaf_blocks(entry_len: usize) -> usize {
 /// Writes block `block` of the padded message `0x00 || entry` (of `blocks` blocks) into
 /// `out`, as the 16 big-endian words SM3 reads.
 fn leaf_block_words(entry: &[u8], block: usize, blocks: usize, out: &mut [u32; 16]) {
-    let mut bytes = [0u8; 64];
     let start = block * 64;
     let message_len = entry.len() + 1;
+    if start + 64 <= message_len {
+        // No padding in this block: read the words straight from the entry (message byte p
+        // is entry[p - 1]).
+        let word = |p: usize| u32::from_be_bytes(entry[p - 1..p + 3].try_into().expect("4 bytes"));
+        if start == 0 {
+            out[0] = u32::from_be_bytes([0x00, entry[0], entry[1], entry[2]]);
+            for (k, out) in out.iter_mut().enumerate().skip(1) {
+                *out = word(4 * k);
+            }
+        } else {
+            for (k, out) in out.iter_mut().enumerate() {
+                *out = word(start + 4 * k);
+            }
+        }
+        return;
+    }
+    let mut bytes = [0u8; 64];
     // Message byte p is 0x00 for p == 0 (already zero) and entry[p - 1] after.
     let low = start.max(1);
     let high = (start + 64).min(message_len);
