@@ -451,7 +451,7 @@ fn locate_by_diff(
 /// framing, and every entry against the checkpoints. Never modifies the directory.
 ///
 /// Memory stays bounded whatever the log's size: the log is read in chunks of
-/// [`CHUNK_BYTES`], hashed on all cores while the next chunk is read, and folded into the
+/// 8 MiB, hashed on all cores while the next chunk is read, and folded into the
 /// roots at each checkpoint. Only if a root differs is the log read a second time, to align
 /// its hashes with `leaves.hash` and name each difference.
 pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, Error> {
