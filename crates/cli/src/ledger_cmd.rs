@@ -85,6 +85,10 @@ pub enum LedgerCommand {
         output: Option<PathBuf>,
     },
     /// Verify the whole log against its checkpoints; names each damaged entry and how.
+    ///
+    /// Exit status: 0 when every checkpoint's signature and root verify and every record is
+    /// intact; 1 when verification ran and something does not verify (a damaged record, a
+    /// root that does not match, an invalid checkpoint); 2 when DIR or the key cannot be read.
     Verify {
         dir: PathBuf,
         /// The public key to trust (default: DIR/key.pub; pass a copy kept elsewhere, since
@@ -104,6 +108,8 @@ pub enum LedgerCommand {
         size: Option<u64>,
     },
     /// Verify an exported bundle, inclusion proof or consistency proof, offline.
+    ///
+    /// Exit status: 0 when it verifies; 1 when it does not; 2 when it cannot be read.
     VerifyBundle {
         bundle: PathBuf,
         /// The public key to trust; without it the bundle's own key is used, which only

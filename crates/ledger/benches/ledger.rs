@@ -4,9 +4,11 @@
 //! A plain program rather than criterion: each figure is one long measurement of a
 //! disk-bound system, which criterion's many short samples do not fit.
 //!
-//! `cargo bench -p shuan-ledger --bench ledger -- [ENTRIES] [DIR]`
+//! `cargo bench -p shuan-ledger --bench ledger -- [ENTRIES] [DIR] [--verify-only]`
 //! (ENTRIES defaults to 1000000; DIR to a directory under the target directory, which must
 //! be on a real disk: fsync on tmpfs costs nothing and would inflate the append figure).
+//! `--verify-only` times full verification alone, three times, on the log of ENTRIES
+//! entries that an earlier run left in DIR (building it first if there is none).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,8 +16,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use shuan_ledger::{
-    HashAlgorithm, Ledger, LedgerConfig, PRIVATE_KEY_FILE, SignatureAlgorithm, init, load_signer,
-    verify_dir, verify_inclusion,
+    HashAlgorithm, Ledger, LedgerConfig, NoteVerifier, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE,
+    SignatureAlgorithm, init, load_signer, load_verifier, verify_dir, verify_inclusion,
 };
 
 const APPEND_SECONDS: u64 = 3;
@@ -72,6 +74,32 @@ fn cpu_seconds() -> f64 {
     };
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// The 1-minute load average, to judge how many cores a wall-clock figure really had.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Times `verify_dir` on a log of `entries` entries.
+fn full_verification(dir: &Path, verifier: &NoteVerifier, entries: u64) {
+    let load_before = load_average();
+    let started = Instant::now();
+    let cpu_before = cpu_seconds();
+    let report = verify_dir(dir, verifier).unwrap();
+    let verify = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    assert!(report.is_ok());
+    assert_eq!(report.entries, entries);
+    println!(
+        "full verification of {entries} entries: {verify:.2} s ({:.0} entries/s), {cpu:.2} s CPU ({:.3} µs CPU per entry), load average {load_before} before, {} after",
+        entries as f64 / verify,
+        cpu / entries as f64 * 1e6,
+        load_average()
+    );
 }
 
 fn fresh_ledger(dir: &Path, hash: HashAlgorithm) -> Ledger {
@@ -134,12 +162,30 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ledger-bench"));
     std::fs::create_dir_all(&base).unwrap();
 
-    for appenders in [1, 16, 64, 256] {
-        durable_appends(&base.join("appends"), appenders);
+    let verify_only = std::env::args().any(|a| a == "--verify-only");
+    let dir = base.join("large");
+    if verify_only {
+        let existing = Ledger::open(&dir).map(|ledger| ledger.size()).ok();
+        if existing == Some(entries) {
+            let verifier = load_verifier(&dir.join(PUBLIC_KEY_FILE)).unwrap();
+            for _ in 0..3 {
+                full_verification(&dir, &verifier, entries);
+            }
+            return;
+        }
+        println!(
+            "no log of {entries} entries in {}: building it",
+            dir.display()
+        );
+    }
+
+    if !verify_only {
+        for appenders in [1, 16, 64, 256] {
+            durable_appends(&base.join("appends"), appenders);
+        }
     }
 
     // Bulk load: the fastest honest way to reach a large size (still fsync per batch).
-    let dir = base.join("large");
     let ledger = fresh_ledger(&dir, HashAlgorithm::Sm3);
     let started = Instant::now();
     let mut next = 0;
@@ -227,15 +273,5 @@ fn main() {
         );
     }
 
-    let started = Instant::now();
-    let cpu_before = cpu_seconds();
-    let report = verify_dir(&dir, &verifier).unwrap();
-    let verify = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - cpu_before;
-    assert!(report.is_ok());
-    println!(
-        "full verification of {entries} entries: {verify:.2} s ({:.0} entries/s), {cpu:.2} s CPU ({:.2} µs CPU per entry)",
-        entries as f64 / verify,
-        cpu / entries as f64 * 1e6
-    );
+    full_verification(&dir, &verifier, entries);
 }

@@ -15,7 +15,8 @@ use crate::merkle::{verify_consistency, verify_inclusion};
 use crate::note::{Checkpoint, NoteVerifier};
 use crate::store::{Ledger, checkpoint_files};
 use crate::verify::{
-    RootsAtCheckpoints, VerifyReport, check_against_checkpoints, hash_entries, open_checkpoints,
+    HashedEntries, RootsAtCheckpoints, VerifyReport, check_against_checkpoints, hash_entries,
+    open_checkpoints,
 };
 
 pub const BUNDLE_FORMAT: &str = "shuan-ledger-bundle/1";
@@ -163,15 +164,18 @@ impl Bundle {
                     .map_err(|_| bundle_error(format!("entry {index} is not base64")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let hashed = hash_entries(algorithm, &entries);
+        let borrowed: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+        let mut hashed = HashedEntries::default();
+        hash_entries(algorithm, &borrowed, &mut hashed);
         let mut roots = RootsAtCheckpoints::new(algorithm, &checkpoints);
         roots.push_hashed(&hashed);
         check_against_checkpoints(
             algorithm,
-            &hashed.leaves,
+            hashed.leaves.len() as u64,
             &roots.finish(),
             &checkpoints,
-            || None,
+            || hashed.leaves.iter().copied(),
+            || None::<std::iter::Empty<Hash>>,
             &mut report,
         );
         if checkpoints.is_empty() && report.findings.is_empty() {

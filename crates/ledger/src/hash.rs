@@ -71,6 +71,31 @@ impl HashAlgorithm {
     pub fn node_hash(self, left: &Hash, right: &Hash) -> Hash {
         self.digest(Some(NODE_PREFIX), &[left, right])
     }
+
+    /// Leaf hashes of many entries: `out[i] = H(0x00 || entries[i])`. SM3 hashes sixteen
+    /// entries at once where the CPU allows it (see `sm3x16`).
+    pub(crate) fn leaf_hashes(self, entries: &[&[u8]], out: &mut [Hash]) {
+        match self {
+            HashAlgorithm::Sm3 => crate::sm3x16::leaf_hashes(entries, out),
+            HashAlgorithm::Sha256 => {
+                for (entry, hash) in entries.iter().zip(out.iter_mut()) {
+                    *hash = self.leaf_hash(entry);
+                }
+            }
+        }
+    }
+
+    /// One tree level up: `parents[i] = H(0x01 || children[2i] || children[2i+1])`.
+    pub(crate) fn node_level(self, children: &[Hash], parents: &mut [Hash]) {
+        match self {
+            HashAlgorithm::Sm3 => crate::sm3x16::node_hashes(children, parents),
+            HashAlgorithm::Sha256 => {
+                for (parent, pair) in parents.iter_mut().zip(children.chunks_exact(2)) {
+                    *parent = self.node_hash(&pair[0], &pair[1]);
+                }
+            }
+        }
+    }
 }
 
 /// Lower-case hex, for reports and JSON.

@@ -16,6 +16,7 @@ mod hash;
 mod merkle;
 mod note;
 mod record;
+mod sm3x16;
 mod store;
 mod verify;
 

@@ -135,43 +135,62 @@ impl RecordReader {
             return Ok(None);
         }
         let damage = |reason: String| Damage { offset, reason };
-        if remaining < RECORD_HEADER_LEN {
-            return Err(damage(format!(
-                "{remaining} stray bytes, too short for a record header"
-            )));
-        }
         let mut header = [0u8; RECORD_HEADER_LEN as usize];
-        self.reader
-            .read_exact(&mut header)
-            .map_err(|e| damage(format!("read error: {e}")))?;
-        let len_bytes: [u8; 4] = header[..4].try_into().expect("4 bytes");
-        let len = u32::from_le_bytes(len_bytes) as usize;
-        let stored_crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
-        if len > MAX_ENTRY_LEN {
-            return Err(damage(format!(
-                "length field {len} exceeds the {MAX_ENTRY_LEN}-byte limit"
-            )));
+        if remaining >= RECORD_HEADER_LEN {
+            self.reader
+                .read_exact(&mut header)
+                .map_err(|e| damage(format!("read error: {e}")))?;
         }
-        if remaining - RECORD_HEADER_LEN < len as u64 {
-            return Err(damage(format!(
-                "record of {len} bytes runs past the end of the file ({} bytes left)",
-                remaining - RECORD_HEADER_LEN
-            )));
-        }
+        let (len, stored_crc) = check_frame(offset, remaining, &header)?;
         let mut payload = vec![0u8; len];
         self.reader
             .read_exact(&mut payload)
             .map_err(|e| damage(format!("read error: {e}")))?;
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(&len_bytes);
-        crc.update(&payload);
         let end = offset + RECORD_HEADER_LEN + len as u64;
         self.offset = end;
         Ok(Some(Record {
             offset,
             end,
+            checksum_ok: record_crc(&payload) == stored_crc,
             payload,
-            checksum_ok: crc.finalize() == stored_crc,
         }))
     }
+}
+
+/// Checks the framing of the record at `offset`, with `remaining` bytes from there to the end
+/// of the file and `header` its first 8 bytes (ignored when `remaining < 8`): the payload
+/// length and the stored checksum, or why the framing cannot be followed.
+pub(crate) fn check_frame(
+    offset: u64,
+    remaining: u64,
+    header: &[u8; RECORD_HEADER_LEN as usize],
+) -> Result<(usize, u32), Damage> {
+    let damage = |reason: String| Damage { offset, reason };
+    if remaining < RECORD_HEADER_LEN {
+        return Err(damage(format!(
+            "{remaining} stray bytes, too short for a record header"
+        )));
+    }
+    let len = u32::from_le_bytes(header[..4].try_into().expect("4 bytes")) as usize;
+    let stored_crc = u32::from_le_bytes(header[4..].try_into().expect("4 bytes"));
+    if len > MAX_ENTRY_LEN {
+        return Err(damage(format!(
+            "length field {len} exceeds the {MAX_ENTRY_LEN}-byte limit"
+        )));
+    }
+    if remaining - RECORD_HEADER_LEN < len as u64 {
+        return Err(damage(format!(
+            "record of {len} bytes runs past the end of the file ({} bytes left)",
+            remaining - RECORD_HEADER_LEN
+        )));
+    }
+    Ok((len, stored_crc))
+}
+
+/// The checksum stored in a record: CRC-32 of the length field and the payload.
+pub(crate) fn record_crc(payload: &[u8]) -> u32 {
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&(payload.len() as u32).to_le_bytes());
+    crc.update(payload);
+    crc.finalize()
 }

@@ -7,21 +7,24 @@
 //! diffing the two sequences names each modified, deleted, inserted or swapped entry.
 
 use std::fmt;
-use std::fs;
-use std::io::Read;
+use std::fs::{self, File};
+use std::io::{BufReader, Read};
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::hash::{Hash, HashAlgorithm};
-use crate::merkle::{RootAccumulator, root_of_leaves};
+use crate::merkle::RootAccumulator;
 use crate::note::{Checkpoint, NoteVerifier};
-use crate::record::{Header, RecordReader};
+use crate::record::{Damage, Header, RECORD_HEADER_LEN, check_frame, record_crc};
 use crate::store::{LEAVES_FILE, checkpoint_files};
 
 /// The most located findings listed; past it, damage is summarized.
 const MAX_LOCATED_FINDINGS: usize = 100;
-/// Entries read and hashed per step of verification.
-const VERIFY_CHUNK: usize = 16_384;
+/// Bytes of `entries.log` read and hashed per step of verification (one `pread`; a record
+/// larger than this is read whole). Two chunks are in memory at a time.
+const CHUNK_BYTES: usize = 8 << 20;
 
 /// One problem found by verification.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,17 +161,23 @@ pub(crate) fn open_checkpoints(
     opened
 }
 
-/// Compares the entry hashes with the checkpoints; on mismatch locates the damage using
-/// `reference` (leaf hashes as logged) when it authenticates against the checkpoints.
-pub(crate) fn check_against_checkpoints(
+/// Compares the entry roots with the checkpoints; on mismatch locates the damage by aligning
+/// the entry hashes (`found`, `entries` of them) with `reference` (leaf hashes as logged)
+/// when the reference authenticates against the checkpoints. Both are streamed, so memory
+/// does not grow with the log; `reference` is called twice (authenticate, then align).
+pub(crate) fn check_against_checkpoints<F, R>(
     algorithm: HashAlgorithm,
-    entry_hashes: &[Hash],
+    entries: u64,
     entry_roots: &[Option<Hash>],
     checkpoints: &[Checkpoint],
-    reference: impl FnOnce() -> Option<Vec<Hash>>,
+    found: impl FnOnce() -> F,
+    reference: impl Fn() -> Option<R>,
     report: &mut VerifyReport,
-) {
-    report.entries = entry_hashes.len() as u64;
+) where
+    F: Iterator<Item = Hash>,
+    R: Iterator<Item = Hash>,
+{
+    report.entries = entries;
     let mut largest_missing = None;
     for (checkpoint, root) in checkpoints.iter().zip(entry_roots) {
         match root {
@@ -185,22 +194,27 @@ pub(crate) fn check_against_checkpoints(
     if report.checkpoints_mismatched.is_empty() {
         return;
     }
-    let reference = reference().filter(|leaves| {
-        let roots = roots_at_checkpoints(algorithm, leaves, checkpoints);
+    let covered = checkpoints.last().map_or(0, |c| c.size);
+    let authentic = reference().is_some_and(|leaves| {
+        let mut roots = RootsAtCheckpoints::new(algorithm, checkpoints);
+        for leaf in leaves.take(covered as usize) {
+            roots.push(&[leaf]);
+        }
         checkpoints
             .iter()
-            .zip(roots)
+            .zip(roots.finish())
             .all(|(checkpoint, root)| root == Some(checkpoint.root))
     });
-    match reference {
+    match reference().filter(|_| authentic) {
         Some(reference) => {
-            let covered = checkpoints.last().map_or(0, |c| c.size) as usize;
-            locate_by_diff(entry_hashes, &reference[..covered], &mut report.findings);
+            let found = found().take(entries as usize);
+            let logged = reference.take(covered as usize);
+            locate_by_diff(found, entries, logged, covered, &mut report.findings);
         }
         None => {
             if let Some(checkpoint_size) = largest_missing {
                 report.findings.push(Finding::Truncated {
-                    entries: entry_hashes.len() as u64,
+                    entries,
                     checkpoint_size,
                 });
             }
@@ -212,7 +226,7 @@ pub(crate) fn check_against_checkpoints(
                 .filter(|size| *size < first_bad)
                 .max()
                 .unwrap_or(0);
-            if first_bad <= entry_hashes.len() as u64 {
+            if first_bad <= entries {
                 report.findings.push(Finding::ChangedBetween {
                     from: last_good,
                     to: first_bad,
@@ -253,8 +267,8 @@ impl RootsAtCheckpoints {
         }
     }
 
-    /// Pushes hashed entries that start at a multiple of [`HASH_BLOCK`], using their block
-    /// roots where no checkpoint falls inside a block.
+    /// Pushes hashed entries, using their block roots for the blocks that are aligned
+    /// subtrees of [`HASH_BLOCK`] leaves with no checkpoint inside.
     pub(crate) fn push_hashed(&mut self, hashed: &HashedEntries) {
         let blocks = hashed.leaves.chunks(HASH_BLOCK);
         for (block, leaves) in blocks.enumerate() {
@@ -264,8 +278,9 @@ impl RootsAtCheckpoints {
                 .sizes
                 .get(self.roots.len())
                 .is_some_and(|size| *size > start && *size < end);
+            let aligned = start.is_multiple_of(HASH_BLOCK as u64);
             match hashed.block_roots.get(block) {
-                Some(root) if !checkpoint_inside => {
+                Some(root) if aligned && !checkpoint_inside => {
                     self.accumulator
                         .push_subtree(*root, HASH_BLOCK.trailing_zeros());
                     self.record_reached();
@@ -282,118 +297,172 @@ impl RootsAtCheckpoints {
     }
 }
 
-fn roots_at_checkpoints(
-    algorithm: HashAlgorithm,
-    leaves: &[Hash],
-    checkpoints: &[Checkpoint],
-) -> Vec<Option<Hash>> {
-    let mut roots = RootsAtCheckpoints::new(algorithm, checkpoints);
-    let largest = checkpoints.last().map_or(0, |c| c.size as usize);
-    roots.push(&leaves[..largest.min(leaves.len())]);
-    roots.finish()
-}
-
 /// Entries per block whose root is computed next to the leaf hashes.
 const HASH_BLOCK: usize = 64;
 
-/// Leaf hashes of a run of entries and the roots of its complete blocks of [`HASH_BLOCK`].
+/// Leaf hashes of a run of entries and the roots of its complete blocks of [`HASH_BLOCK`]
+/// (counted from the run's start).
+#[derive(Default)]
 pub(crate) struct HashedEntries {
     pub leaves: Vec<Hash>,
     pub block_roots: Vec<Hash>,
 }
 
-/// Hashes entries on all cores: verification is hash-bound, and computing the block roots
-/// here leaves the caller only one node hash per block to fold in.
-pub(crate) fn hash_entries(algorithm: HashAlgorithm, entries: &[Vec<u8>]) -> HashedEntries {
+/// Hashes entries on all cores into `out` (its buffers are reused): verification is
+/// hash-bound, and computing the block roots here leaves the caller only one node hash per
+/// block to fold in.
+pub(crate) fn hash_entries(algorithm: HashAlgorithm, entries: &[&[u8]], out: &mut HashedEntries) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let part = entries
         .len()
         .div_ceil(threads)
         .next_multiple_of(HASH_BLOCK)
         .max(HASH_BLOCK);
+    out.leaves.clear();
+    out.leaves.resize(entries.len(), [0; 32]);
+    out.block_roots.clear();
+    out.block_roots.resize(entries.len() / HASH_BLOCK, [0; 32]);
+    let mut work = Vec::with_capacity(threads);
+    let (mut leaves_left, mut roots_left) = (&mut out.leaves[..], &mut out.block_roots[..]);
+    for entries in entries.chunks(part) {
+        let (leaves, rest) = std::mem::take(&mut leaves_left).split_at_mut(entries.len());
+        leaves_left = rest;
+        let blocks = entries.len() / HASH_BLOCK;
+        let (roots, rest) = std::mem::take(&mut roots_left).split_at_mut(blocks);
+        roots_left = rest;
+        work.push(move || {
+            algorithm.leaf_hashes(entries, leaves);
+            block_roots_of(algorithm, &leaves[..blocks * HASH_BLOCK], roots);
+        });
+    }
     std::thread::scope(|scope| {
-        let workers: Vec<_> = entries
-            .chunks(part)
-            .map(|part| {
-                scope.spawn(move || {
-                    let leaves: Vec<Hash> = part
-                        .iter()
-                        .map(|entry| algorithm.leaf_hash(entry))
-                        .collect();
-                    let block_roots = leaves
-                        .chunks_exact(HASH_BLOCK)
-                        .map(|block| root_of_leaves(algorithm, block))
-                        .collect();
-                    HashedEntries {
-                        leaves,
-                        block_roots,
-                    }
-                })
-            })
-            .collect();
-        let mut all = HashedEntries {
-            leaves: Vec::with_capacity(entries.len()),
-            block_roots: Vec::with_capacity(entries.len() / HASH_BLOCK),
-        };
-        for worker in workers {
-            let part = worker.join().expect("hashing does not panic");
-            all.leaves.extend(part.leaves);
-            all.block_roots.extend(part.block_roots);
+        let mut work = work.into_iter();
+        // This thread takes the first part; the others go to new threads.
+        let first = work.next();
+        for rest in work {
+            scope.spawn(rest);
         }
-        all
-    })
+        if let Some(mut first) = first {
+            first();
+        }
+    });
+}
+
+/// The roots of consecutive blocks of [`HASH_BLOCK`] leaves, a tree level at a time (so SM3
+/// can hash sixteen nodes at once).
+fn block_roots_of(algorithm: HashAlgorithm, leaves: &[Hash], roots: &mut [Hash]) {
+    if leaves.is_empty() {
+        return;
+    }
+    let mut level = vec![[0u8; 32]; leaves.len() / 2];
+    algorithm.node_level(leaves, &mut level);
+    let mut upper = vec![[0u8; 32]; leaves.len() / 4];
+    while level.len() > roots.len() {
+        let parents = &mut upper[..level.len() / 2];
+        algorithm.node_level(&level, parents);
+        let len = parents.len();
+        std::mem::swap(&mut level, &mut upper);
+        level.truncate(len);
+    }
+    roots.copy_from_slice(&level);
+}
+
+/// A hash sequence read with two hashes of lookahead, counting its position.
+struct Lookahead<I: Iterator<Item = Hash>> {
+    iter: I,
+    next: [Option<Hash>; 2],
+    position: u64,
+}
+
+impl<I: Iterator<Item = Hash>> Lookahead<I> {
+    fn new(mut iter: I) -> Self {
+        let next = [iter.next(), iter.next()];
+        Lookahead {
+            iter,
+            next,
+            position: 0,
+        }
+    }
+
+    fn advance(&mut self, steps: usize) {
+        for _ in 0..steps {
+            self.next = [self.next[1], self.iter.next()];
+            self.position += 1;
+        }
+    }
 }
 
 /// Aligns the entries as found with the authenticated leaf hashes and names each difference.
-fn locate_by_diff(found: &[Hash], logged: &[Hash], findings: &mut Vec<Finding>) {
+fn locate_by_diff(
+    found: impl Iterator<Item = Hash>,
+    found_len: u64,
+    logged: impl Iterator<Item = Hash>,
+    logged_len: u64,
+    findings: &mut Vec<Finding>,
+) {
     let mut located = Vec::new();
-    let (mut f, mut l) = (0usize, 0usize);
-    while f < found.len() && l < logged.len() {
-        if found[f] == logged[l] {
-            f += 1;
-            l += 1;
-        } else if f + 1 < found.len()
-            && l + 1 < logged.len()
-            && found[f] == logged[l + 1]
-            && found[f + 1] == logged[l]
-        {
-            located.push(Finding::EntriesSwapped {
-                first: l as u64,
-                second: l as u64 + 1,
-            });
-            f += 2;
-            l += 2;
-        } else if l + 1 < logged.len() && found[f] == logged[l + 1] {
-            located.push(Finding::EntryDeleted { index: l as u64 });
-            l += 1;
-        } else if f + 1 < found.len() && found[f + 1] == logged[l] {
-            located.push(Finding::EntryInserted { position: f as u64 });
-            f += 1;
+    let mut extra = 0u64;
+    let mut locate = |finding| {
+        if located.len() < MAX_LOCATED_FINDINGS {
+            located.push(finding);
         } else {
-            located.push(Finding::EntryModified { index: l as u64 });
-            f += 1;
-            l += 1;
+            extra += 1;
+        }
+    };
+    let (mut f, mut l) = (Lookahead::new(found), Lookahead::new(logged));
+    while let ([Some(f0), f1], [Some(l0), l1]) = (f.next, l.next) {
+        if f0 == l0 {
+            f.advance(1);
+            l.advance(1);
+        } else if f1.is_some() && l1.is_some() && Some(f0) == l1 && f1 == Some(l0) {
+            locate(Finding::EntriesSwapped {
+                first: l.position,
+                second: l.position + 1,
+            });
+            f.advance(2);
+            l.advance(2);
+        } else if l1 == Some(f0) {
+            locate(Finding::EntryDeleted { index: l.position });
+            l.advance(1);
+        } else if f1 == Some(l0) {
+            locate(Finding::EntryInserted {
+                position: f.position,
+            });
+            f.advance(1);
+        } else {
+            locate(Finding::EntryModified { index: l.position });
+            f.advance(1);
+            l.advance(1);
         }
     }
-    if l < logged.len() {
-        located.push(Finding::Truncated {
-            entries: found.len() as u64,
-            checkpoint_size: logged.len() as u64,
+    if l.next[0].is_some() {
+        locate(Finding::Truncated {
+            entries: found_len,
+            checkpoint_size: logged_len,
         });
     }
-    let extra = located.len().saturating_sub(MAX_LOCATED_FINDINGS);
-    located.truncate(MAX_LOCATED_FINDINGS);
     findings.extend(located);
     if extra > 0 {
-        findings.push(Finding::MoreFindings {
-            count: extra as u64,
-        });
+        findings.push(Finding::MoreFindings { count: extra });
     }
 }
 
 /// Verifies a ledger directory: every checkpoint's signature with `verifier`, every record's
 /// framing, and every entry against the checkpoints. Never modifies the directory.
+///
+/// Memory stays bounded whatever the log's size: the log is read in chunks of
+/// 8 MiB, hashed on all cores while the next chunk is read, and folded into the
+/// roots at each checkpoint. Only if a root differs is the log read a second time, to align
+/// its hashes with `leaves.hash` and name each difference.
 pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, Error> {
+    verify_dir_in_chunks(dir, verifier, CHUNK_BYTES)
+}
+
+fn verify_dir_in_chunks(
+    dir: &Path,
+    verifier: &NoteVerifier,
+    chunk_bytes: usize,
+) -> Result<VerifyReport, Error> {
     let entries_path = dir.join(crate::store::ENTRIES_FILE);
     let (header, header_len) = Header::read(&entries_path)?;
     let mut report = VerifyReport::default();
@@ -413,83 +482,325 @@ pub fn verify_dir(dir: &Path, verifier: &NoteVerifier) -> Result<VerifyReport, E
     }
     let checkpoints = open_checkpoints(notes, verifier, &header.origin, &mut report.findings);
 
-    // Pipeline: while worker threads hash one chunk, this thread reads the next.
-    let mut entry_hashes: Vec<Hash> = Vec::new();
+    // Pipeline: while the hashing threads work on one chunk, this thread reads the next.
     let mut roots = RootsAtCheckpoints::new(header.hash, &checkpoints);
-    let mut reader = ChunkReader {
-        records: RecordReader::new(&entries_path, header_len)?,
-        next_index: 0,
-        finished: false,
-    };
-    let mut chunk = reader.read_chunk(&mut report.findings);
-    while !chunk.is_empty() {
-        let (hashed, next) = std::thread::scope(|scope| {
-            let hashing = scope.spawn(|| hash_entries(header.hash, &chunk));
-            let next = reader.read_chunk(&mut report.findings);
-            (hashing.join().expect("hashing does not panic"), next)
+    let mut reader = LogReader::new(&entries_path, header_len, chunk_bytes)?;
+    let (mut chunk, mut next) = (Chunk::default(), Chunk::default());
+    let mut hashed = HashedEntries::default();
+    reader.read_chunk(&mut chunk, &mut report.findings);
+    while !chunk.spans.is_empty() {
+        std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| hash_entries(header.hash, &chunk.entries(), &mut hashed));
+            reader.read_chunk(&mut next, &mut report.findings);
+            hashing.join().expect("hashing does not panic");
         });
         roots.push_hashed(&hashed);
-        entry_hashes.extend_from_slice(&hashed.leaves);
-        chunk = next;
+        std::mem::swap(&mut chunk, &mut next);
     }
+    let entries = reader.next_index;
     let entry_roots = roots.finish();
     let leaves_path: PathBuf = dir.join(LEAVES_FILE);
+    let rehashed = || {
+        LogReader::new(&entries_path, header_len, chunk_bytes)
+            .ok()
+            .into_iter()
+            .flat_map(|reader| RehashedLog::new(reader, header.hash))
+    };
     check_against_checkpoints(
         header.hash,
-        &entry_hashes,
+        entries,
         &entry_roots,
         &checkpoints,
-        || read_leaf_file(&leaves_path),
+        rehashed,
+        || leaf_file(&leaves_path),
         &mut report,
     );
     Ok(report)
 }
 
-/// Reads records in chunks, reporting damaged ones.
-struct ChunkReader {
-    records: RecordReader,
+/// Records read from the log into one buffer: no allocation per entry.
+#[derive(Default)]
+struct Chunk {
+    data: Vec<u8>,
+    /// The payloads' ranges in `data`.
+    spans: Vec<Range<usize>>,
+}
+
+impl Chunk {
+    fn entries(&self) -> Vec<&[u8]> {
+        self.spans
+            .iter()
+            .map(|span| &self.data[span.clone()])
+            .collect()
+    }
+}
+
+/// Reads `entries.log` in large sequential chunks, reporting damaged records.
+struct LogReader {
+    file: File,
+    /// File offset of the next record.
+    offset: u64,
+    file_len: u64,
+    /// Bytes read at once.
+    chunk_bytes: usize,
+    /// Index of the next record.
     next_index: u64,
     finished: bool,
 }
 
-impl ChunkReader {
-    /// The next up to [`VERIFY_CHUNK`] entries; empty at the end.
-    fn read_chunk(&mut self, findings: &mut Vec<Finding>) -> Vec<Vec<u8>> {
-        let mut chunk = Vec::with_capacity(VERIFY_CHUNK);
-        while !self.finished && chunk.len() < VERIFY_CHUNK {
-            match self.records.next_record() {
-                Ok(None) => self.finished = true,
-                Ok(Some(record)) => {
-                    if !record.checksum_ok {
-                        findings.push(Finding::ChecksumMismatch {
-                            index: self.next_index,
-                            offset: record.offset,
-                        });
-                    }
-                    chunk.push(record.payload);
-                    self.next_index += 1;
+impl LogReader {
+    fn new(path: &Path, offset: u64, chunk_bytes: usize) -> Result<Self, Error> {
+        let file = File::open(path).map_err(Error::io(path))?;
+        let file_len = file.metadata().map_err(Error::io(path))?.len();
+        Ok(LogReader {
+            file,
+            offset,
+            file_len,
+            chunk_bytes,
+            next_index: 0,
+            finished: false,
+        })
+    }
+
+    /// Reads the next records into `chunk` (no records at the end). A chunk that does not
+    /// reach the end of the log ends at a multiple of [`HASH_BLOCK`] entries where it can, so
+    /// the hashing threads' block roots are aligned subtrees.
+    fn read_chunk(&mut self, chunk: &mut Chunk, findings: &mut Vec<Finding>) {
+        chunk.spans.clear();
+        if self.finished {
+            return;
+        }
+        let want = (self.file_len - self.offset).min(self.chunk_bytes as u64) as usize;
+        if chunk.data.len() < want {
+            chunk.data.resize(want, 0);
+        }
+        let mut filled = match self
+            .file
+            .read_exact_at(&mut chunk.data[..want], self.offset)
+        {
+            Ok(()) => want,
+            Err(e) => {
+                self.stop(findings, self.offset, format!("read error: {e}"));
+                return;
+            }
+        };
+        let mut damage = None;
+        let mut position = 0usize;
+        loop {
+            let offset = self.offset + position as u64;
+            let remaining = self.file_len - offset;
+            if remaining == 0 {
+                self.finished = true;
+                break;
+            }
+            let header_end = position + RECORD_HEADER_LEN as usize;
+            if remaining >= RECORD_HEADER_LEN && header_end > filled {
+                break;
+            }
+            let header = chunk.data[position..header_end.min(filled)]
+                .try_into()
+                .unwrap_or([0; RECORD_HEADER_LEN as usize]);
+            let len = match check_frame(offset, remaining, &header) {
+                Ok((len, _)) => len,
+                Err(found) => {
+                    damage = Some(found);
+                    break;
                 }
-                Err(damage) => {
-                    findings.push(Finding::RecordUnreadable {
-                        index: self.next_index,
-                        offset: damage.offset,
-                        reason: damage.reason,
+            };
+            let end = header_end + len;
+            if end > filled {
+                if !chunk.spans.is_empty() {
+                    break;
+                }
+                // One record larger than a chunk: read it whole.
+                chunk.data.resize(end, 0);
+                let rest = self.offset + filled as u64;
+                if let Err(e) = self.file.read_exact_at(&mut chunk.data[filled..end], rest) {
+                    damage = Some(Damage {
+                        offset,
+                        reason: format!("read error: {e}"),
                     });
-                    self.finished = true;
+                    break;
+                }
+                filled = end;
+            }
+            chunk.spans.push(header_end..end);
+            position = end;
+        }
+        let first_index = self.next_index;
+        let mut count = chunk.spans.len();
+        if !self.finished && damage.is_none() {
+            let aligned = (first_index + count as u64) / HASH_BLOCK as u64 * HASH_BLOCK as u64;
+            if aligned > first_index {
+                count = (aligned - first_index) as usize;
+                if count < chunk.spans.len() {
+                    position = chunk.spans[count].start - RECORD_HEADER_LEN as usize;
+                    chunk.spans.truncate(count);
                 }
             }
         }
-        chunk
+        for (i, span) in chunk.spans.iter().enumerate() {
+            let record_start = span.start - RECORD_HEADER_LEN as usize;
+            let stored = u32::from_le_bytes(
+                chunk.data[record_start + 4..span.start]
+                    .try_into()
+                    .expect("4 bytes"),
+            );
+            if record_crc(&chunk.data[span.clone()]) != stored {
+                findings.push(Finding::ChecksumMismatch {
+                    index: first_index + i as u64,
+                    offset: self.offset + record_start as u64,
+                });
+            }
+        }
+        self.next_index += count as u64;
+        self.offset += position as u64;
+        if let Some(damage) = damage {
+            self.stop(findings, damage.offset, damage.reason);
+        }
+    }
+
+    fn stop(&mut self, findings: &mut Vec<Finding>, offset: u64, reason: String) {
+        findings.push(Finding::RecordUnreadable {
+            index: self.next_index,
+            offset,
+            reason,
+        });
+        self.finished = true;
     }
 }
 
-fn read_leaf_file(path: &Path) -> Option<Vec<Hash>> {
-    let mut bytes = Vec::new();
-    fs::File::open(path).ok()?.read_to_end(&mut bytes).ok()?;
-    Some(
-        bytes
-            .chunks_exact(32)
-            .map(|chunk| chunk.try_into().expect("32 bytes"))
-            .collect(),
-    )
+/// The log's leaf hashes recomputed, chunk by chunk (for the second, locating pass).
+struct RehashedLog {
+    reader: LogReader,
+    algorithm: HashAlgorithm,
+    chunk: Chunk,
+    hashed: HashedEntries,
+    next: usize,
+}
+
+impl RehashedLog {
+    fn new(reader: LogReader, algorithm: HashAlgorithm) -> Self {
+        RehashedLog {
+            reader,
+            algorithm,
+            chunk: Chunk::default(),
+            hashed: HashedEntries::default(),
+            next: 0,
+        }
+    }
+}
+
+impl Iterator for RehashedLog {
+    type Item = Hash;
+
+    fn next(&mut self) -> Option<Hash> {
+        if self.next == self.hashed.leaves.len() {
+            // Damage was reported by the first pass.
+            self.reader.read_chunk(&mut self.chunk, &mut Vec::new());
+            hash_entries(self.algorithm, &self.chunk.entries(), &mut self.hashed);
+            self.next = 0;
+        }
+        let hash = self.hashed.leaves.get(self.next).copied();
+        self.next += 1;
+        hash
+    }
+}
+
+/// The leaf hashes stored in `leaves.hash`, streamed.
+fn leaf_file(path: &Path) -> Option<impl Iterator<Item = Hash>> {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path).ok()?);
+    Some(std::iter::from_fn(move || {
+        let mut hash = [0u8; 32];
+        reader.read_exact(&mut hash).ok().map(|()| hash)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::note::SignatureAlgorithm;
+    use crate::store::{ENTRIES_FILE, Ledger, LedgerConfig, PRIVATE_KEY_FILE, init, load_signer};
+
+    /// Entries of 0 to ~3 KB, so a 1 KiB chunk meets every case: several records per chunk,
+    /// a record larger than the chunk, chunks cut back to a multiple of 64 entries.
+    fn entry(index: u64) -> Vec<u8> {
+        let len = (index * 7919 % 3001) as usize;
+        (0..len).map(|i| (i as u64 ^ index) as u8).collect()
+    }
+
+    fn ledger(dir: &Path) -> NoteVerifier {
+        let verifier = init(
+            dir,
+            &LedgerConfig {
+                origin: "test.shuan/chunks".into(),
+                hash: HashAlgorithm::Sm3,
+                signature: SignatureAlgorithm::Ed25519,
+            },
+        )
+        .unwrap();
+        let signer = load_signer(&dir.join(PRIVATE_KEY_FILE)).unwrap();
+        let ledger = Ledger::open(dir).unwrap();
+        for (start, end) in [(0, 100), (100, 333), (333, 1000)] {
+            ledger
+                .append_batch((start..end).map(entry).collect())
+                .unwrap();
+            ledger.checkpoint(&signer).unwrap();
+        }
+        verifier
+    }
+
+    fn reports(dir: &Path, verifier: &NoteVerifier) -> Vec<VerifyReport> {
+        [1 << 10, 5000, 64 << 10, CHUNK_BYTES]
+            .into_iter()
+            .map(|chunk_bytes| verify_dir_in_chunks(dir, verifier, chunk_bytes).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn every_chunk_size_gives_the_same_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let verifier = ledger(dir.path());
+        for report in reports(dir.path(), &verifier) {
+            assert!(report.is_ok(), "{:?}", report.findings);
+            assert_eq!(report.entries, 1000);
+            assert_eq!(report.checkpoints_matched, [100, 333, 1000]);
+        }
+
+        // A flipped byte in entry 500 and a torn last record.
+        let log_path = dir.path().join(ENTRIES_FILE);
+        let mut log = std::fs::read(&log_path).unwrap();
+        let (_, header_len) = Header::read(&log_path).unwrap();
+        let mut offset = header_len as usize;
+        let mut offsets = Vec::new();
+        while offset < log.len() {
+            offsets.push(offset);
+            let len = u32::from_le_bytes(log[offset..offset + 4].try_into().unwrap()) as usize;
+            offset += 8 + len;
+        }
+        assert!(entry(500).len() > 10);
+        log[offsets[500] + 8 + 5] ^= 1;
+        log.truncate(offsets[999] + 3);
+        std::fs::write(&log_path, &log).unwrap();
+        let expected = vec![
+            Finding::ChecksumMismatch {
+                index: 500,
+                offset: offsets[500] as u64,
+            },
+            Finding::RecordUnreadable {
+                index: 999,
+                offset: offsets[999] as u64,
+                reason: "3 stray bytes, too short for a record header".into(),
+            },
+            Finding::EntryModified { index: 500 },
+            Finding::Truncated {
+                entries: 999,
+                checkpoint_size: 1000,
+            },
+        ];
+        for report in reports(dir.path(), &verifier) {
+            assert_eq!(report.findings, expected);
+            assert_eq!(report.checkpoints_matched, [100, 333]);
+        }
+    }
 }
