@@ -35,7 +35,7 @@ main{padding:24px 40px;max-width:1400px}
 .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:14px 18px;min-width:160px}
 .card .n{font-size:28px;font-weight:600}.card .l{color:var(--muted);font-size:13px}
 .bars{background:#fff;border:1px solid var(--line);border-radius:8px;padding:14px 18px;margin-bottom:24px}
-.bar{display:flex;align-items:center;gap:10px;margin:4px 0;font-size:13px}.bar .t{width:200px}
+.bar{display:flex;align-items:center;gap:10px;margin:4px 0;font-size:13px}.bar .t{width:320px;white-space:nowrap}
 .bar .v{height:14px;border-radius:3px;background:#0f3d6e}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:16px 20px;margin-bottom:20px;break-inside:avoid}
 section h2{margin:0 0 4px;font-size:18px}.src{color:var(--muted);font-size:12px;word-break:break-all}
@@ -71,7 +71,7 @@ fn column_row(engine: &Engine, c: &ColumnReport) -> String {
         if e.validated_rate > 0.0 {
             let _ = write!(
                 evidence,
-                "，校验通过 validated {:.0}%",
+                "，强校验 checked {:.0}%",
                 e.validated_rate * 100.0
             );
         }
