@@ -17,7 +17,7 @@ use crate::validate::{self, Validity};
 use crate::value::PLATE_PROVINCES;
 
 /// What a finding is: a built-in entity or a rule pack's detector (by index).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Found {
     Builtin(Entity),
     Custom(usize),

@@ -201,7 +201,7 @@ pub fn write(report: &Report, engine: &Engine, out: &mut dyn Write) -> io::Resul
             let places: Vec<String> = report
                 .findings
                 .iter()
-                .filter(|f| f.source == *file && f.entity == *entity)
+                .filter(|f| &*f.source == *file && &*f.entity == *entity)
                 .take(8)
                 .map(|f| match &f.sample {
                     Some(sample) => format!("{}:{} {}", f.line, f.start + 1, esc(sample)),

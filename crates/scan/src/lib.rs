@@ -7,11 +7,13 @@
 pub mod html;
 pub mod report;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use shuan_classify::{Engine, Finding};
+use shuan_classify::{Engine, Finding, Found};
 use shuan_source::{Input, SourceError, TableReader, TextReader, db};
 
 use crate::report::{ColumnReport, FindingReport, InputError, Report, TableReport, mask};
@@ -231,7 +233,9 @@ fn scan_text(
     mut reader: Box<dyn TextReader>,
     opts: &ScanOptions,
 ) -> Result<Vec<FindingReport>, SourceError> {
-    let source = reader.source().to_owned();
+    let source: Arc<str> = reader.source().into();
+    // Findings share a handful of entity and level strings: build each once.
+    let mut names: HashMap<Found, (Arc<str>, Option<Arc<str>>)> = HashMap::new();
     let mut reports = Vec::new();
     while let Some(chunk) = reader.next_chunk()? {
         let pieces = split_lines(&chunk.text, PIECES, chunk.first_line);
@@ -243,15 +247,24 @@ fn scan_text(
                 out
             })
             .collect();
-        for (piece, findings) in pieces.iter().zip(found) {
+        for (&(text, first_line), findings) in pieces.iter().zip(found) {
+            let line_starts: Vec<usize> = if opts.show_samples {
+                std::iter::once(0)
+                    .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|p| p + 1))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             for f in findings {
-                let id = engine.found_id(f.found);
+                let (entity, level) = names
+                    .entry(f.found)
+                    .or_insert_with(|| {
+                        let id = engine.found_id(f.found);
+                        (id.into(), engine.rules().rule(id).map(|r| r.2.into()))
+                    })
+                    .clone();
                 let sample = opts.show_samples.then(|| {
-                    let line = piece
-                        .0
-                        .split('\n')
-                        .nth((f.line - piece.1) as usize)
-                        .unwrap_or_default();
+                    let line = &text[line_starts[(f.line - first_line) as usize]..];
                     mask(line.get(f.byte_start..f.byte_end).unwrap_or_default())
                 });
                 reports.push(FindingReport {
@@ -259,8 +272,8 @@ fn scan_text(
                     line: f.line,
                     start: f.start,
                     end: f.end,
-                    level: engine.rules().rule(id).map(|r| r.2.to_owned()),
-                    entity: id.to_owned(),
+                    level,
+                    entity,
                     confidence: f.confidence,
                     sample,
                 });

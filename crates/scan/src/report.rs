@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use serde::Serialize;
 use shuan_classify::{ColumnLabel, Engine};
@@ -63,13 +64,13 @@ pub struct Evidence {
 
 #[derive(Debug, Serialize)]
 pub struct FindingReport {
-    pub source: String,
+    pub source: Arc<str>,
     pub line: u64,
     pub start: usize,
     pub end: usize,
-    pub entity: String,
+    pub entity: Arc<str>,
     pub confidence: f64,
-    pub level: Option<String>,
+    pub level: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<String>,
 }
@@ -175,13 +176,21 @@ impl Report {
                 }
             }
         }
-        let mut text_files: Vec<&str> = self.findings.iter().map(|f| f.source.as_str()).collect();
+        let mut text_files: Vec<&str> = self.findings.iter().map(|f| &*f.source).collect();
         text_files.dedup();
         s.text_files = text_files.len();
+        // Millions of findings share a handful of entities: count by the shared string first.
+        let mut per_entity: BTreeMap<&str, (usize, Option<&str>)> = BTreeMap::new();
         for f in &self.findings {
-            *s.by_entity.entry(f.entity.clone()).or_default() += 1;
-            if let Some(l) = &f.level {
-                *s.by_level.entry(l.clone()).or_default() += 1;
+            per_entity
+                .entry(&f.entity)
+                .or_insert((0, f.level.as_deref()))
+                .0 += 1;
+        }
+        for (entity, (n, level)) in per_entity {
+            *s.by_entity.entry(entity.to_owned()).or_default() += n;
+            if let Some(l) = level {
+                *s.by_level.entry(l.to_owned()).or_default() += n;
             }
         }
         self.summary = s;
