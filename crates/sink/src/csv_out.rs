@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
-use shuan_source::{Cell, TableMeta};
+use shuan_source::{Cell, TableMeta, TextLayout};
 
 use crate::staged::{Staged, flush};
 use crate::text_out::Encoded;
@@ -23,6 +23,24 @@ pub(crate) fn create(
 ) -> Result<Box<dyn TableWriter>, SinkError> {
     let layout = shuan_source::text_layout(input_path)
         .map_err(|e| SinkError::new(input_path, e.to_string()))?;
+    create_with(out, layout, meta)
+}
+
+/// A CSV file in UTF-8 with commas, for tables that come from no file (database tables).
+pub fn create_csv(out: &Path, meta: &TableMeta) -> Result<Box<dyn TableWriter>, SinkError> {
+    let layout = TextLayout {
+        encoding: encoding_rs::UTF_8,
+        bom: false,
+        delimiter: b',',
+    };
+    create_with(out, layout, meta)
+}
+
+fn create_with(
+    out: &Path,
+    layout: TextLayout,
+    meta: &TableMeta,
+) -> Result<Box<dyn TableWriter>, SinkError> {
     let staged = Staged::create(out)?;
     let encoded = Encoded::new(staged.writer()?, layout.encoding, layout.bom)
         .map_err(|e| staged.io_error(e))?;

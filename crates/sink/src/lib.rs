@@ -8,6 +8,9 @@
 //!   and JSON arrays (numbers, booleans and nested values stay JSON, not strings), Parquet
 //!   (the input's physical and logical column types), XLSX (a sheet per table, numbers,
 //!   booleans and dates as typed cells). Rows go out as they come: memory stays bounded.
+//! - [`create_csv`] for tables that come from no file (database tables): UTF-8 CSV.
+//! - [`DbSink`] for tables copied into a database: created with the same column names,
+//!   every column `TEXT`, filled in one transaction per table.
 //! - [`create_text_like`] for text (logs): lines written back in the input's encoding.
 //!
 //! Types follow [`TableMeta`]: a column keeps its input type (`ColumnMeta::data_type` as
@@ -21,6 +24,7 @@
 //! Architecture invariant: knows nothing of entities, labels or operators; never logs values.
 
 mod csv_out;
+mod db_out;
 mod json_out;
 mod parquet_out;
 mod staged;
@@ -33,6 +37,8 @@ use std::path::Path;
 
 use shuan_source::{Cell, TableMeta};
 
+pub use csv_out::create_csv;
+pub use db_out::DbSink;
 pub use text_out::{TextWriter, create_text_like};
 
 /// A writer of one table's rows (or, for a workbook, of one sheet after another).

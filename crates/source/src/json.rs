@@ -112,16 +112,14 @@ impl JsonTable {
 /// The JSON kind of a key's non-null values in the sampled records (`string`, `number`,
 /// `bool`, `array`, `object`), `mixed` when they differ: a writer keeps numbers numbers.
 fn value_kind(sampled: &VecDeque<Object>, key: &str) -> Option<&'static str> {
-    let mut kinds = sampled
-        .iter()
-        .filter_map(|object| match object.get(key)? {
-            Value::Null => None,
-            Value::String(_) => Some("string"),
-            Value::Number(_) => Some("number"),
-            Value::Bool(_) => Some("bool"),
-            Value::Array(_) => Some("array"),
-            Value::Object(_) => Some("object"),
-        });
+    let mut kinds = sampled.iter().filter_map(|object| match object.get(key)? {
+        Value::Null => None,
+        Value::String(_) => Some("string"),
+        Value::Number(_) => Some("number"),
+        Value::Bool(_) => Some("bool"),
+        Value::Array(_) => Some("array"),
+        Value::Object(_) => Some("object"),
+    });
     let first = kinds.next()?;
     Some(if kinds.all(|kind| kind == first) {
         first

@@ -127,13 +127,16 @@ impl TableReader for SheetTable {
 /// The kind shared by the data cells of a column (a writer keeps numbers numbers), `mixed`
 /// when they differ, `None` when the column is empty. The sheet is in memory already.
 fn cell_kind(cells: &Range<Data>, column: usize) -> Option<&'static str> {
-    let mut kinds = cells.rows().skip(1).filter_map(|row| match row.get(column)? {
-        Data::Empty | Data::Error(_) => None,
-        Data::Int(_) | Data::Float(_) => Some("number"),
-        Data::Bool(_) => Some("bool"),
-        Data::DateTime(_) | Data::DateTimeIso(_) => Some("datetime"),
-        Data::String(_) | Data::DurationIso(_) => Some("string"),
-    });
+    let mut kinds = cells
+        .rows()
+        .skip(1)
+        .filter_map(|row| match row.get(column)? {
+            Data::Empty | Data::Error(_) => None,
+            Data::Int(_) | Data::Float(_) => Some("number"),
+            Data::Bool(_) => Some("bool"),
+            Data::DateTime(_) | Data::DateTimeIso(_) => Some("datetime"),
+            Data::String(_) | Data::DurationIso(_) => Some("string"),
+        });
     let first = kinds.next()?;
     Some(if kinds.all(|kind| kind == first) {
         first
