@@ -191,8 +191,10 @@ struct Label {
 struct ColumnPlan {
     operator: Option<Operator>,
     entity: Option<String>,
-    /// The output keeps the column's typed schema: a fallback is a null, not `***`.
-    typed: bool,
+    /// The output keeps the column's input type (else the sink writes it as text).
+    keeps_type: bool,
+    /// The column's type cannot hold `***` (a Parquet INT64): a fallback is a null.
+    typed_fallback: bool,
     /// Values the operator could not protect (or give back), written as the fallback.
     failures: u64,
 }
@@ -323,7 +325,7 @@ impl Job {
                             }
                         })
                     };
-                    writer = Some(self.table(reader, Some(&reopen), create)?);
+                    writer = Some(self.table(reader, Some(&reopen), true, create)?);
                 }
                 Input::Text(reader) => self.text(input, output, reader)?,
             }
@@ -357,7 +359,7 @@ impl Job {
                     bail!("{}: not a table", target.display())
                 };
                 bar.set_message(reader.meta().name.clone());
-                let writer = self.table(reader, None, |meta| {
+                let writer = self.table(reader, None, false, |meta| {
                     Ok(match &destination {
                         Destination::Folder(folder) => shuan_sink::create_csv(
                             &folder.join(format!("{}.csv", file_safe(&meta.name))),
@@ -381,11 +383,13 @@ impl Job {
 
     /// Streams one table through its columns' operators into the writer `create` makes.
     /// `reopen` reads the table again from the start: shuffled columns are collected in a
-    /// first pass (without it, shuffle is refused).
+    /// first pass (without it, shuffle is refused). `typed_output`: the writer keeps the
+    /// input's column types (files); else every column is written as text (databases).
     fn table(
         &self,
         mut reader: Box<dyn TableReader>,
         reopen: Option<&dyn Fn() -> Result<Box<dyn TableReader>, SourceError>>,
+        typed_output: bool,
         create: impl FnOnce(&TableMeta) -> Result<Box<dyn TableWriter>>,
     ) -> Result<Box<dyn TableWriter>> {
         let meta = reader.meta().clone();
@@ -393,11 +397,11 @@ impl Job {
             Some(labels) => (labels, Vec::new()),
             None => self.profile(reader.as_mut())?,
         };
-        let mut plans = self.plan(&meta, &labels)?;
+        let mut plans = self.plan(&meta, &labels, typed_output)?;
         let mut shuffled = self.shuffle_columns(&meta, &plans, reopen)?;
         let mut output_meta = meta.clone();
         for (column, plan) in output_meta.columns.iter_mut().zip(&plans) {
-            if !plan.typed {
+            if !plan.keeps_type {
                 column.data_type = None;
             }
         }
@@ -460,7 +464,12 @@ impl Job {
         Ok((labels, kept))
     }
 
-    fn plan(&self, meta: &TableMeta, labels: &[Label]) -> Result<Vec<ColumnPlan>> {
+    fn plan(
+        &self,
+        meta: &TableMeta,
+        labels: &[Label],
+        typed_output: bool,
+    ) -> Result<Vec<ColumnPlan>> {
         meta.columns
             .iter()
             .enumerate()
@@ -484,14 +493,15 @@ impl Job {
                         op.name()
                     );
                 }
-                let typed = match &operator {
+                let keeps_type = match &operator {
                     None => true,
                     Some(op) => keeps_type(op, self.direction),
                 };
                 Ok(ColumnPlan {
                     operator,
                     entity: label.entity,
-                    typed: typed && column.data_type.is_some(),
+                    keeps_type: typed_output && keeps_type && column.data_type.is_some(),
+                    typed_fallback: !holds_text(column.data_type.as_deref()),
                     failures: 0,
                 })
             })
@@ -590,7 +600,8 @@ impl Job {
                 // Never the clear value: a redaction (a null where the type is kept).
                 (Err(_), Direction::Mask) => {
                     plan.failures += 1;
-                    *cell = (!plan.typed).then(|| REDACTED.to_owned());
+                    *cell =
+                        (!(plan.keeps_type && plan.typed_fallback)).then(|| REDACTED.to_owned());
                 }
                 // What cannot be given back stays as it is: it is masked already.
                 (Err(_), Direction::Unmask) => plan.failures += 1,
@@ -750,6 +761,14 @@ const REDACTED: &str = "***";
 enum Destination {
     Folder(PathBuf),
     Database(shuan_sink::DbSink),
+}
+
+/// Whether a column of this input type can hold any text (`***`) in the output.
+fn holds_text(data_type: Option<&str>) -> bool {
+    match data_type {
+        None => true,
+        Some(kind) => matches!(kind, "string" | "mixed") || kind.starts_with("BYTE_ARRAY"),
+    }
 }
 
 fn needs_key(op: &Operator) -> bool {
