@@ -88,7 +88,7 @@ const FPE_ENTITIES: [&str; 3] = ["cn_resident_id", "bank_card", "cn_mobile"];
 const KEPT_ENTITIES: [&str; 2] = ["org_name", "cn_uscc"];
 
 /// Cells that stand for "no value"; no operator needs to hide them.
-const PLACEHOLDERS: [&str; 7] = ["无", "未知", "不详", "暂无", "N/A", "null", "--"];
+const PLACEHOLDERS: [&str; 8] = ["无", "未知", "不详", "暂无", "N/A", "null", "-", "--"];
 
 const POLICY: &str = "\
 version: 1
