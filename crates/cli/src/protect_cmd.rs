@@ -393,8 +393,15 @@ impl Job {
         create: impl FnOnce(&TableMeta) -> Result<Box<dyn TableWriter>>,
     ) -> Result<Box<dyn TableWriter>> {
         let meta = reader.meta().clone();
-        let (labels, mut pending) = match self.report.as_ref().and_then(|r| r.table(&meta)) {
-            Some(labels) => (labels, Vec::new()),
+        let (labels, mut pending) = match self.report.as_ref().map(|r| r.table(&meta)) {
+            Some(Some(labels)) => (labels, Vec::new()),
+            Some(None) => {
+                eprintln!(
+                    "warning: {} ({}): not in the report; its columns are labelled by profiling",
+                    meta.source, meta.name
+                );
+                self.profile(reader.as_mut())?
+            }
             None => self.profile(reader.as_mut())?,
         };
         let mut plans = self.plan(&meta, &labels, typed_output)?;
@@ -508,13 +515,13 @@ impl Job {
             .collect()
     }
 
-    /// Shuffled values per shuffled column, handed out in row order while writing.
+    /// Per column, its shuffled values if it is shuffled, handed out in row order.
     fn shuffle_columns(
         &self,
         meta: &TableMeta,
         plans: &[ColumnPlan],
         reopen: Option<&dyn Fn() -> Result<Box<dyn TableReader>, SourceError>>,
-    ) -> Result<HashMap<usize, std::vec::IntoIter<String>>> {
+    ) -> Result<Vec<Option<Shuffled>>> {
         let columns: Vec<usize> = plans
             .iter()
             .enumerate()
@@ -525,8 +532,9 @@ impl Job {
             })
             .map(|(index, _)| index)
             .collect();
+        let mut shuffled: Vec<Option<Shuffled>> = plans.iter().map(|_| None).collect();
         if columns.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(shuffled);
         }
         let Some(reopen) = reopen else {
             bail!(
@@ -554,15 +562,13 @@ impl Job {
                 }
             }
         }
-        let mut shuffled = HashMap::new();
         for (column, values) in values {
             let op = plans[column]
                 .operator
                 .as_ref()
                 .expect("shuffled columns have one");
             let name = &meta.columns[column].name;
-            shuffled.insert(
-                column,
+            shuffled[column] = Some(
                 op.apply_column(&self.crypto, name, &values, None)?
                     .into_iter(),
             );
@@ -574,11 +580,11 @@ impl Job {
         &self,
         row: &mut Row,
         plans: &mut [ColumnPlan],
-        shuffled: &mut HashMap<usize, std::vec::IntoIter<String>>,
+        shuffled: &mut [Option<Shuffled>],
     ) {
-        for (index, (cell, plan)) in row.iter_mut().zip(plans.iter_mut()).enumerate() {
+        for ((cell, plan), shuffled) in row.iter_mut().zip(plans.iter_mut()).zip(shuffled) {
             let Some(op) = &plan.operator else { continue };
-            if let Some(values) = shuffled.get_mut(&index) {
+            if let Some(values) = shuffled {
                 // The permutation came from this same column's values, in this order.
                 let value = values.next().unwrap_or_default();
                 *cell = cell.as_ref().map(|_| value);
@@ -754,6 +760,9 @@ impl Job {
         out
     }
 }
+
+/// A shuffled column's values in row order.
+type Shuffled = std::vec::IntoIter<String>;
 
 /// What a value that cannot be protected becomes in a text column.
 const REDACTED: &str = "***";

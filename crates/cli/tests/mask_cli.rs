@@ -474,3 +474,83 @@ fn policy_errors_name_their_line_and_keyed_operators_need_a_key() {
     assert!(message.contains("needs a key"), "{message}");
     assert!(!setup.join("out.csv").exists());
 }
+
+/// A Parquet file whose mobile numbers are INT64, as some warehouses store them.
+fn int64_mobiles(path: &Path) {
+    use parquet::data_type::{ByteArrayType, Int64Type};
+    use parquet::file::writer::SerializedFileWriter;
+    let schema = parquet::schema::parser::parse_message_type(
+        "message m { required int64 mobile; required binary name (UTF8); }",
+    )
+    .unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = SerializedFileWriter::new(file, schema.into(), Default::default()).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let mobiles: Vec<i64> = (0..200).map(|i| 13_800_138_000 + i * 7_919).collect();
+    let names: Vec<parquet::data_type::ByteArray> = (0..200)
+        .map(|i| {
+            format!("张{}", ["伟", "芳", "娜", "敏", "静"][i % 5])
+                .as_str()
+                .into()
+        })
+        .collect();
+    let mut column = group.next_column().unwrap().unwrap();
+    column
+        .typed::<Int64Type>()
+        .write_batch(&mobiles, None, None)
+        .unwrap();
+    column.close().unwrap();
+    let mut column = group.next_column().unwrap().unwrap();
+    column
+        .typed::<ByteArrayType>()
+        .write_batch(&names, None, None)
+        .unwrap();
+    column.close().unwrap();
+    group.close().unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn parquet_integers_stay_integers_when_the_operator_keeps_the_type() {
+    let setup = Setup::new();
+    let input = setup.join("mobiles.parquet");
+    int64_mobiles(&input);
+    let (_, original) = read_tables(&input).remove(0);
+
+    let fpe = setup.join("fpe.parquet");
+    ok(shuan(&[
+        "mask",
+        path(&input),
+        path(&fpe),
+        "--policy",
+        path(&setup.policy()),
+        "--key-file",
+        path(&setup.key()),
+        "-q",
+    ]));
+    let (meta, rows) = read_tables(&fpe).remove(0);
+    assert_eq!(meta.columns[0].data_type.as_deref(), Some("INT64"));
+    assert_eq!(rows.len(), original.len());
+    for (row, before) in rows.iter().zip(&original) {
+        let (masked, clear) = (row[0].as_deref().unwrap(), before[0].as_deref().unwrap());
+        assert_ne!(masked, clear);
+        assert_eq!(masked.len(), 11);
+        assert_eq!(masked[..3], clear[..3], "FPE keeps the mobile prefix");
+    }
+    assert_eq!(
+        labels(&scan(path(&fpe)))
+            .values()
+            .next()
+            .map(String::as_str),
+        Some("cn_mobile")
+    );
+
+    let partial = setup.join("partial.parquet");
+    ok(shuan(&["mask", path(&input), path(&partial), "-q"]));
+    let (meta, rows) = read_tables(&partial).remove(0);
+    assert_eq!(
+        meta.columns[0].data_type.as_deref(),
+        Some("BYTE_ARRAY (UTF8)")
+    );
+    assert_eq!(rows[0][0].as_deref(), Some("138****8000"));
+}
