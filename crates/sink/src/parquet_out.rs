@@ -82,9 +82,12 @@ pub(crate) fn create(
         .map_err(|e| SinkError::new(input_path, format!("cannot read the input: {e}")))?;
     let reader = SerializedFileReader::new(file).map_err(unreadable)?;
     let metadata = reader.metadata();
-    let compression = (metadata.num_row_groups() > 0 && metadata.row_group(0).num_columns() > 0)
-        .then(|| metadata.row_group(0).column(0).compression())
-        .unwrap_or(Compression::SNAPPY);
+    // The input's codec (of its first column chunk), so the output costs what the input did.
+    let compression = if metadata.num_row_groups() > 0 && metadata.row_group(0).num_columns() > 0 {
+        metadata.row_group(0).column(0).compression()
+    } else {
+        Compression::SNAPPY
+    };
     let input_fields = metadata
         .file_metadata()
         .schema_descr()
