@@ -3,6 +3,7 @@
 //! usage error or an input that could not be read (after the readable ones were processed).
 
 mod ledger_cmd;
+mod protect_cmd;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ enum Command {
         #[arg(long, default_value = "general")]
         pack: String,
     },
+    #[command(flatten)]
+    Protect(protect_cmd::ProtectCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -116,6 +119,7 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Ledger(command) => Ok(u8::try_from(ledger_cmd::run(command)?).unwrap_or(2)),
+        Command::Protect(command) => protect_cmd::run(command),
         Command::Entities { pack } => {
             let engine = Engine::builtin(&pack)?;
             let mut out = io::stdout().lock();

@@ -5,9 +5,12 @@
 //! Empty fields are `Some("")`: CSV has no NULL, and the classifier decides what
 //! an empty cell means.
 
+use crate::detect::{self, SNIFF_BYTES};
 use crate::open::{TextStream, file_name, table_name};
 use crate::{ColumnMeta, Row, SourceError, TableMeta, TableReader};
+use std::fs::File;
 use std::io::Read;
+use std::path::Path;
 
 /// Reads a delimited table from any byte stream, sniffing encoding and delimiter.
 /// `source` names the input in metadata and errors; the table name is derived from it.
@@ -31,15 +34,52 @@ pub(crate) struct DelimitedTable {
     record: csv::ByteRecord,
 }
 
+/// How a delimited text file is laid out, for a writer that must produce the same layout
+/// (`shuan mask` writes a GBK file back as GBK, a semicolon file with semicolons).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TextLayout {
+    /// The file's encoding as detected (GBK files are read as GB18030, their superset).
+    pub encoding: &'static encoding_rs::Encoding,
+    /// Whether the file starts with a byte order mark.
+    pub bom: bool,
+    /// The field delimiter the reader uses for this file.
+    pub delimiter: u8,
+}
+
+/// The layout [`crate::open_path`] reads a delimited text file with: its encoding, BOM
+/// and delimiter, from the same first bytes the reader looks at.
+pub fn text_layout(path: &Path) -> Result<TextLayout, SourceError> {
+    let source = path.display().to_string();
+    let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+    File::open(path)
+        .and_then(|file| file.take(SNIFF_BYTES as u64).read_to_end(&mut prefix))
+        .map_err(|e| SourceError::io(&source, e))?;
+    let complete = prefix.len() < SNIFF_BYTES;
+    let encoding = detect::text_encoding(&prefix, complete)
+        .ok_or_else(|| SourceError::input(&source, "not a text file"))?;
+    let (text, _) = encoding
+        .encoding
+        .decode_without_bom_handling(&prefix[encoding.bom_len..]);
+    Ok(TextLayout {
+        encoding: encoding.encoding,
+        bom: encoding.bom_len > 0,
+        delimiter: delimiter_of(file_name(&source), &text),
+    })
+}
+
+fn delimiter_of(file_name: &str, prefix_text: &str) -> u8 {
+    detect::sniff_delimiter(prefix_text).unwrap_or(
+        if detect::extension(file_name).as_deref() == Some("tsv") {
+            b'\t'
+        } else {
+            b','
+        },
+    )
+}
+
 impl DelimitedTable {
     pub(crate) fn new(source: &str, name: &str, stream: TextStream) -> Result<Self, SourceError> {
-        let delimiter = crate::detect::sniff_delimiter(&stream.prefix_text).unwrap_or(
-            if crate::detect::extension(&stream.file_name).as_deref() == Some("tsv") {
-                b'\t'
-            } else {
-                b','
-            },
-        );
+        let delimiter = delimiter_of(&stream.file_name, &stream.prefix_text);
         let mut records = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)

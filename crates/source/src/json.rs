@@ -81,6 +81,9 @@ impl JsonTable {
             }
             sampled.push_back(object);
         }
+        for column in &mut columns {
+            column.data_type = value_kind(&sampled, &column.name).map(str::to_owned);
+        }
         Ok(JsonTable {
             meta: TableMeta {
                 source: source.to_owned(),
@@ -104,6 +107,25 @@ impl JsonTable {
         }
         row
     }
+}
+
+/// The JSON kind of a key's non-null values in the sampled records (`string`, `number`,
+/// `bool`, `array`, `object`), `mixed` when they differ: a writer keeps numbers numbers.
+fn value_kind(sampled: &VecDeque<Object>, key: &str) -> Option<&'static str> {
+    let mut kinds = sampled.iter().filter_map(|object| match object.get(key)? {
+        Value::Null => None,
+        Value::String(_) => Some("string"),
+        Value::Number(_) => Some("number"),
+        Value::Bool(_) => Some("bool"),
+        Value::Array(_) => Some("array"),
+        Value::Object(_) => Some("object"),
+    });
+    let first = kinds.next()?;
+    Some(if kinds.all(|kind| kind == first) {
+        first
+    } else {
+        "mixed"
+    })
 }
 
 fn cell(value: Value) -> Option<String> {

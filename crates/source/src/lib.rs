@@ -15,7 +15,7 @@
 //! Data flow inside: the first 64 KiB are sniffed (magic number, encoding,
 //! format), non-UTF-8 text is transcoded once in a streaming adapter, every text
 //! stream goes through a line-length cap ([`MAX_LINE_BYTES`]), then the format's
-//! reader parses UTF-8.
+//! reader parses UTF-8. [`text_layout`] tells a writer the encoding and delimiter found.
 //!
 //! Architecture invariant: this crate knows nothing about entities or labels. It
 //! never panics on input; a bad input is a [`SourceError`] naming the input.
@@ -35,7 +35,7 @@ mod text;
 mod transcode;
 mod walk;
 
-pub use delimited::csv_table;
+pub use delimited::{TextLayout, csv_table, text_layout};
 pub use limits::{MAX_IN_MEMORY_BYTES, MAX_LINE_BYTES};
 pub use open::{open_path, open_stream};
 pub use walk::walk;
@@ -66,7 +66,9 @@ pub struct ColumnMeta {
     pub name: String,
     /// Column comment (`COMMENT ON COLUMN`, MySQL `COLUMN_COMMENT`): the strongest hint.
     pub comment: Option<String>,
-    /// Declared type, as the store spells it (`varchar(18)`, `INT64`, …).
+    /// Declared type, as the store spells it (`varchar(18)`, `INT64`, …); for spreadsheets
+    /// the kind of the column's cells (`number`, `string`, `bool`, `datetime`, `mixed`); for
+    /// JSON the kind of its values (`string`, `number`, `bool`, `array`, `object`, `mixed`).
     pub data_type: Option<String>,
 }
 

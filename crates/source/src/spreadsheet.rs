@@ -83,9 +83,11 @@ impl SheetTable {
             .next()
             .unwrap_or_default()
             .iter()
-            .map(|header| ColumnMeta {
+            .enumerate()
+            .map(|(index, header)| ColumnMeta {
                 name: cell(header).unwrap_or_default().trim().to_owned(),
-                ..ColumnMeta::default()
+                comment: None,
+                data_type: cell_kind(&cells, index).map(str::to_owned),
             })
             .collect();
         let row_estimate = Some(cells.height().saturating_sub(1) as u64);
@@ -120,6 +122,27 @@ impl TableReader for SheetTable {
         self.next_row += rows.len();
         Ok((!rows.is_empty()).then_some(rows))
     }
+}
+
+/// The kind shared by the data cells of a column (a writer keeps numbers numbers), `mixed`
+/// when they differ, `None` when the column is empty. The sheet is in memory already.
+fn cell_kind(cells: &Range<Data>, column: usize) -> Option<&'static str> {
+    let mut kinds = cells
+        .rows()
+        .skip(1)
+        .filter_map(|row| match row.get(column)? {
+            Data::Empty | Data::Error(_) => None,
+            Data::Int(_) | Data::Float(_) => Some("number"),
+            Data::Bool(_) => Some("bool"),
+            Data::DateTime(_) | Data::DateTimeIso(_) => Some("datetime"),
+            Data::String(_) | Data::DurationIso(_) => Some("string"),
+        });
+    let first = kinds.next()?;
+    Some(if kinds.all(|kind| kind == first) {
+        first
+    } else {
+        "mixed"
+    })
 }
 
 fn cell(data: &Data) -> Option<String> {
