@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+use super::values::civil_from_days;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryEntry {
     pub recipient: String,
@@ -54,6 +56,22 @@ impl Registry {
         };
         std::fs::write(&temporary, text + "\n").map_err(cannot)?;
         std::fs::rename(&temporary, path).map_err(cannot)
+    }
+
+    /// [`Registry::record`] with the current time as `created`.
+    pub fn record_now(&mut self, recipient: &str, key_id: &str) -> bool {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64);
+        let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+        let second_of_day = seconds.rem_euclid(86_400);
+        let created = format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            second_of_day / 3600,
+            second_of_day / 60 % 60,
+            second_of_day % 60
+        );
+        self.record(recipient, key_id, &created)
     }
 
     /// Adds a recipient unless it is already registered under this key; tells whether it was new.
