@@ -4,6 +4,7 @@
 
 mod ledger_cmd;
 mod protect_cmd;
+mod watermark_cmd;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ enum Command {
     },
     #[command(flatten)]
     Protect(protect_cmd::ProtectCommand),
+    /// Watermark a recipient's copy of a table; trace a leaked copy to its recipient (数据水印溯源).
+    #[command(subcommand)]
+    Watermark(watermark_cmd::WatermarkCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,6 +124,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => run_scan(args),
         Command::Ledger(command) => Ok(u8::try_from(ledger_cmd::run(command)?).unwrap_or(2)),
         Command::Protect(command) => protect_cmd::run(command),
+        Command::Watermark(command) => watermark_cmd::run(command),
         Command::Entities { pack } => {
             let engine = Engine::builtin(&pack)?;
             let mut out = io::stdout().lock();

@@ -44,6 +44,9 @@ pub enum Error {
     )]
     Truncated { chunks: u64 },
 
+    #[error("watermark: {0}")]
+    Watermark(String),
+
     #[error("AEAD operation failed")]
     Aead,
 

@@ -1,6 +1,7 @@
 //! Protection of sensitive values: masking operators, FF1 format-preserving
 //! encryption that keeps entity validity, policies, and chunked SM4-GCM file
-//! encryption. File-format independent: callers hand in values, columns or streams.
+//! encryption, and watermarks that trace a leaked table to its recipient ([`watermark`]).
+//! File-format independent: callers hand in values, rows, columns or streams.
 
 mod date;
 mod entity;
@@ -14,6 +15,7 @@ mod partial;
 mod policy;
 mod provider;
 mod stream;
+pub mod watermark;
 
 pub use entity::{ENTITIES, is_known_entity};
 pub use error::{Error, Result};
