@@ -25,9 +25,7 @@ use shuan_source::{Input, Row, SourceError, TableMeta, TableReader, TextReader, 
 /// Environment variable holding the masking key (hex) when no `--key-file` is given.
 const MASK_KEY_ENV: &str = "SHUAN_MASK_KEY";
 /// Rows read, masked and written per batch.
-const BATCH_ROWS: usize = 1024;
-/// Masked batches waiting for the writer thread.
-const WRITE_AHEAD: usize = 4;
+const BATCH_ROWS: usize = 4096;
 /// Rows profiled at most to fill a column's sample (sparse columns), as `shuan scan` does.
 const PROFILE_ROWS_FACTOR: usize = 20;
 /// Shuffle permutes a whole column, so the column is held in memory: at most this many values.
@@ -415,46 +413,22 @@ impl Job {
             }
         }
         let mut writer = create(&output_meta)?;
-        // Writing (quoting, encoding, compressing) runs beside reading and masking: two
-        // cores roughly halve the wall time. The channel bounds the batches in flight.
-        let (rows_done, writer) = std::thread::scope(|scope| -> Result<_> {
-            let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Row>>(WRITE_AHEAD);
-            let writing = scope.spawn(move || -> Result<Box<dyn TableWriter>> {
-                for rows in received {
-                    for row in &rows {
-                        writer.write_row(row)?;
-                    }
+        let mut rows_done = 0u64;
+        loop {
+            let mut rows = if pending.is_empty() {
+                match reader.next_rows(BATCH_ROWS)? {
+                    Some(rows) => rows,
+                    None => break,
                 }
-                Ok(writer)
-            });
-            let mut rows_done = 0u64;
-            let read: Result<()> = (|| {
-                loop {
-                    let mut rows = if pending.is_empty() {
-                        match reader.next_rows(BATCH_ROWS)? {
-                            Some(rows) => rows,
-                            None => return Ok(()),
-                        }
-                    } else {
-                        std::mem::take(&mut pending)
-                    };
-                    for row in &mut rows {
-                        self.protect_row(row, &mut plans, &mut shuffled);
-                    }
-                    rows_done += rows.len() as u64;
-                    // A closed channel means the writer failed: its error is reported below.
-                    if batches.send(rows).is_err() {
-                        return Ok(());
-                    }
-                }
-            })();
-            drop(batches);
-            let writer = writing
-                .join()
-                .map_err(|_| anyhow::anyhow!("{}: the writer failed", meta.source))??;
-            read?;
-            Ok((rows_done, writer))
-        })?;
+            } else {
+                std::mem::take(&mut pending)
+            };
+            for row in &mut rows {
+                self.protect_row(row, &mut plans, &mut shuffled);
+                writer.write_row(row)?;
+            }
+            rows_done += rows.len() as u64;
+        }
         self.summarise(&meta, &plans, rows_done);
         Ok(writer)
     }

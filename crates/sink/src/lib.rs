@@ -41,9 +41,8 @@ pub use csv_out::create_csv;
 pub use db_out::DbSink;
 pub use text_out::{TextWriter, create_text_like};
 
-/// A writer of one table's rows (or, for a workbook, of one sheet after another). `Send`, so
-/// writing can run on its own thread beside reading.
-pub trait TableWriter: Send {
+/// A writer of one table's rows (or, for a workbook, of one sheet after another).
+pub trait TableWriter {
     /// Writes one row; `row` has one cell per column of the table's [`TableMeta`]. `None`
     /// is a null (an empty field in CSV, `null` in JSON, an empty cell in XLSX).
     fn write_row(&mut self, row: &[Cell]) -> Result<(), SinkError>;
