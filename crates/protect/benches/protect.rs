@@ -1,5 +1,5 @@
 //! Per-value cost of the operators the CLI calls per cell, and file encryption
-//! throughput. Figures go to docs/BENCHMARKS-protect.md.
+//! throughput. Figures go to docs/BENCHMARKS.md.
 
 use std::hint::black_box;
 use std::time::Duration;
