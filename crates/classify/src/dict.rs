@@ -305,6 +305,14 @@ pub const HEALTH_TERMS: [&str; 30] = [
     "残疾",
 ];
 
+/// Whether a text mentions a health or medical term: one automaton pass, not 30 searches.
+pub fn mentions_health(s: &str) -> bool {
+    static TERMS: OnceLock<AhoCorasick> = OnceLock::new();
+    TERMS
+        .get_or_init(|| AhoCorasick::new(HEALTH_TERMS).expect("health terms build an automaton"))
+        .is_match(s)
+}
+
 /// Words that end an organisation's name, longest first so "股份有限公司" wins over "公司".
 pub const ORG_SUFFIXES: [&str; 27] = [
     "股份有限公司",

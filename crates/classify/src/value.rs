@@ -238,7 +238,7 @@ fn match_han(v: &str, s: &Shape, m: &mut ValueMatch) {
     m.add_if(Entity::Religion, crate::dict::RELIGION_TERMS.contains(&v));
     m.add_if(
         Entity::Health,
-        crate::dict::HEALTH_TERMS.iter().any(|t| v.contains(t)) && v.chars().count() <= 40,
+        v.chars().count() <= 40 && dict::mentions_health(v),
     );
 }
 
