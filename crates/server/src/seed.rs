@@ -17,6 +17,7 @@ pub const DEMO_PASSWORD: &str = "Shuan-demo-2026";
 /// A demo sign-in to print.
 pub struct DemoLogin {
     pub username: &'static str,
+    pub display_name: &'static str,
     pub role: Role,
     pub organisation: &'static str,
 }
@@ -29,36 +30,43 @@ const OPERATOR_B: &str = "海河政务服务中心";
 const LOGINS: &[DemoLogin] = &[
     DemoLogin {
         username: "admin",
+        display_name: "平台管理员",
         role: Role::PlatformAdmin,
         organisation: PLATFORM,
     },
     DemoLogin {
         username: "regulator",
+        display_name: "王监管",
         role: Role::RegulatorStaff,
         organisation: REGULATOR,
     },
     DemoLogin {
         username: "officer_a",
+        display_name: "李安全",
         role: Role::SecurityOfficer,
         organisation: OPERATOR_A,
     },
     DemoLogin {
         username: "dataadmin_a",
+        display_name: "赵数据",
         role: Role::DataAdmin,
         organisation: OPERATOR_A,
     },
     DemoLogin {
         username: "auditor_a",
+        display_name: "钱审计",
         role: Role::Auditor,
         organisation: OPERATOR_A,
     },
     DemoLogin {
         username: "vendor_a",
+        display_name: "孙外包",
         role: Role::Vendor,
         organisation: OPERATOR_A,
     },
     DemoLogin {
         username: "officer_b",
+        display_name: "周安全",
         role: Role::SecurityOfficer,
         organisation: OPERATOR_B,
     },
@@ -142,6 +150,22 @@ pub async fn seed_demo(state: &AppState, tables_dir: &Path) -> Result<&'static [
             .await?;
         repo.create_job(org, source, user).await?;
     }
+    state
+        .audit
+        .record(crate::audit::AuditEntry {
+            at: crate::now(),
+            actor: "system".into(),
+            actor_id: None,
+            org_id: None,
+            action: "demo_seed".into(),
+            target: String::new(),
+            detail: format!(
+                "{} organisations, {} users, 2 sources, 2 scan jobs",
+                4,
+                LOGINS.len()
+            ),
+        })
+        .await?;
     state.job_queued.notify_waiters();
     Ok(LOGINS)
 }

@@ -12,10 +12,23 @@ use common::PEOPLE_CSV;
 on_both_backends!(rescans_keep_reviewed_labels_and_history, |app| {
     let officer = app.login("officer_a").await;
     let source = app.scanned_csv(&officer, "people.csv", PEOPLE_CSV).await;
-    let table = app.get(&format!("/api/v1/tables?source_id={source}"), &officer).await.json()[0].clone();
+    let table = app
+        .get(&format!("/api/v1/tables?source_id={source}"), &officer)
+        .await
+        .json()[0]
+        .clone();
     assert_eq!(table["level"], "sensitive-pi");
-    let columns = app.get(&format!("/api/v1/tables/{}", table["id"]), &officer).await.json()["columns"].clone();
-    let id_column = columns.as_array().unwrap().iter().find(|c| c["name"] == "身份证号").unwrap();
+    let columns = app
+        .get(&format!("/api/v1/tables/{}", table["id"]), &officer)
+        .await
+        .json()["columns"]
+        .clone();
+    let id_column = columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "身份证号")
+        .unwrap();
     assert_eq!(id_column["entity"], "cn_resident_id");
     let column = id_column["id"].as_i64().unwrap();
     let review = app
@@ -27,16 +40,27 @@ on_both_backends!(rescans_keep_reviewed_labels_and_history, |app| {
         .await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
     let unknown_level = app
-        .post_json(&format!("/api/v1/columns/{column}/review"), &officer, json!({"level": "secret", "reason": "x"}))
+        .post_json(
+            &format!("/api/v1/columns/{column}/review"),
+            &officer,
+            json!({"level": "secret", "reason": "x"}),
+        )
         .await;
     assert_eq!(unknown_level.status, StatusCode::BAD_REQUEST);
     let no_reason = app
-        .post_json(&format!("/api/v1/columns/{column}/review"), &officer, json!({"level": "pi", "reason": " "}))
+        .post_json(
+            &format!("/api/v1/columns/{column}/review"),
+            &officer,
+            json!({"level": "pi", "reason": " "}),
+        )
         .await;
     assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
 
     app.scan(&officer, source).await;
-    let after = app.get(&format!("/api/v1/columns/{column}"), &officer).await.json();
+    let after = app
+        .get(&format!("/api/v1/columns/{column}"), &officer)
+        .await
+        .json();
     assert_eq!(after["column"]["level"], "important");
     assert_eq!(after["column"]["detected_level"], "sensitive-pi");
     assert_eq!(after["column"]["reviewed"], true);
@@ -46,7 +70,15 @@ on_both_backends!(rescans_keep_reviewed_labels_and_history, |app| {
     assert_eq!(history[0]["new_level"], "important");
     assert_eq!(history[0]["username"], "officer_a");
     // The rescan did not duplicate the inventory.
-    assert_eq!(app.get("/api/v1/tables", &officer).await.json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/api/v1/tables", &officer)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let dashboard = app.get("/api/v1/dashboard", &officer).await.json();
     assert_eq!(dashboard["reviewed_columns"], 1);
     assert!(dashboard["sensitive_columns"].as_i64().unwrap() >= 2);
@@ -55,20 +87,51 @@ on_both_backends!(rescans_keep_reviewed_labels_and_history, |app| {
 on_both_backends!(audit_trail_records_actions_and_verifies, |app| {
     let officer = app.login("officer_a").await;
     let source = app.scanned_csv(&officer, "people.csv", PEOPLE_CSV).await;
-    let table = app.get(&format!("/api/v1/tables?source_id={source}"), &officer).await.json()[0]["id"].clone();
-    let column = app.get(&format!("/api/v1/tables/{table}"), &officer).await.json()["columns"][1]["id"].clone();
-    let samples = app.get(&format!("/api/v1/columns/{column}/samples"), &officer).await.json();
+    let table = app
+        .get(&format!("/api/v1/tables?source_id={source}"), &officer)
+        .await
+        .json()[0]["id"]
+        .clone();
+    let column = app
+        .get(&format!("/api/v1/tables/{table}"), &officer)
+        .await
+        .json()["columns"][1]["id"]
+        .clone();
+    let samples = app
+        .get(&format!("/api/v1/columns/{column}/samples"), &officer)
+        .await
+        .json();
     let first = samples["samples"][0].as_str().unwrap();
     assert!(first.contains('*'), "samples are masked: {first}");
     let entries = app.get("/api/v1/audit", &officer).await.json();
-    let actions: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for expected in ["login", "source_create", "scan_start", "scan_finish", "samples_view"] {
-        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "login",
+        "source_create",
+        "scan_start",
+        "scan_finish",
+        "samples_view",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
     }
     // Operator B's officer reads none of A's entries.
     let officer_b = app.login("officer_b").await;
     let theirs = app.get("/api/v1/audit", &officer_b).await.json();
-    assert!(theirs.as_array().unwrap().iter().all(|e| e["actor"] != "officer_a"));
+    assert!(
+        theirs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor"] != "officer_a")
+    );
     let verify = app.get("/api/v1/audit/verify", &officer).await.json();
     assert_eq!(verify["ok"], true, "{verify}");
     assert_eq!(verify["entries"], verify["verified_entries"]);
@@ -76,15 +139,27 @@ on_both_backends!(audit_trail_records_actions_and_verifies, |app| {
     assert!(page.body.contains("verify ok"));
     // A data admin has no audit right.
     let data_admin = app.login("admin_a").await;
-    assert_eq!(app.get("/audit", &data_admin).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/audit", &data_admin).await.status,
+        StatusCode::FORBIDDEN
+    );
 });
 
 #[tokio::test]
 async fn tampering_with_the_audit_log_shows_red() {
-    let app = common::app(common::Backend::Sqlite, "tampering").await.unwrap();
+    let app = common::app(common::Backend::Sqlite, "tampering")
+        .await
+        .unwrap();
     let officer = app.login("officer_a").await;
-    assert_eq!(app.get("/api/v1/audit/verify", &officer).await.json()["ok"], true);
-    let log = app.dir.path().join("audit").join(shuan_ledger::ENTRIES_FILE);
+    assert_eq!(
+        app.get("/api/v1/audit/verify", &officer).await.json()["ok"],
+        true
+    );
+    let log = app
+        .dir
+        .path()
+        .join("audit")
+        .join(shuan_ledger::ENTRIES_FILE);
     let mut bytes = std::fs::read(&log).unwrap();
     let at = bytes.windows(5).position(|w| w == b"login").unwrap();
     bytes[at] = b'L';
@@ -97,21 +172,53 @@ async fn tampering_with_the_audit_log_shows_red() {
 
 #[tokio::test]
 async fn jobs_are_cancellable_and_survive_a_restart() {
-    let app = common::app(common::Backend::Sqlite, "restart").await.unwrap();
+    let app = common::app(common::Backend::Sqlite, "restart")
+        .await
+        .unwrap();
     let officer = app.login("officer_a").await;
     std::fs::write(app.allowed.join("p.csv"), PEOPLE_CSV).unwrap();
     let source = app
-        .post_json("/api/v1/sources", &officer, json!({"kind": "path", "system": "s", "name": "n", "location": app.allowed}))
+        .post_json(
+            "/api/v1/sources",
+            &officer,
+            json!({"kind": "path", "system": "s", "name": "n", "location": app.allowed}),
+        )
         .await
         .json()["id"]
         .as_i64()
         .unwrap();
-    let queued = app.post_json(&format!("/api/v1/sources/{source}/scan"), &officer, json!(null)).await.json()["job_id"].clone();
-    let cancel = app.post_json(&format!("/api/v1/jobs/{queued}/cancel"), &officer, json!(null)).await;
+    let queued = app
+        .post_json(
+            &format!("/api/v1/sources/{source}/scan"),
+            &officer,
+            json!(null),
+        )
+        .await
+        .json()["job_id"]
+        .clone();
+    let cancel = app
+        .post_json(
+            &format!("/api/v1/jobs/{queued}/cancel"),
+            &officer,
+            json!(null),
+        )
+        .await;
     assert_eq!(cancel.status, StatusCode::OK);
-    assert_eq!(app.get(&format!("/api/v1/jobs/{queued}"), &officer).await.json()["status"], "cancelled");
+    assert_eq!(
+        app.get(&format!("/api/v1/jobs/{queued}"), &officer)
+            .await
+            .json()["status"],
+        "cancelled"
+    );
     // A job left running by a crashed process goes back to the queue on the next start.
-    let job = app.post_json(&format!("/api/v1/sources/{source}/scan"), &officer, json!(null)).await.json()["job_id"]
+    let job = app
+        .post_json(
+            &format!("/api/v1/sources/{source}/scan"),
+            &officer,
+            json!(null),
+        )
+        .await
+        .json()["job_id"]
         .as_i64()
         .unwrap();
     let claimed = app.state.repo.claim_next_job().await.unwrap().unwrap();
@@ -120,16 +227,26 @@ async fn jobs_are_cancellable_and_survive_a_restart() {
     drop(app.router);
     drop(app.state);
     let restarted = shuan_server::AppState::open(config).await.unwrap();
-    assert_eq!(restarted.repo.job(job).await.unwrap().status, shuan_server::repo::JobStatus::Queued);
+    assert_eq!(
+        restarted.repo.job(job).await.unwrap().status,
+        shuan_server::repo::JobStatus::Queued
+    );
     assert!(shuan_server::jobs::run_next_job(&restarted).await.unwrap());
     let done = restarted.repo.job(job).await.unwrap();
-    assert_eq!(done.status, shuan_server::repo::JobStatus::Succeeded, "{}", done.message);
+    assert_eq!(
+        done.status,
+        shuan_server::repo::JobStatus::Succeeded,
+        "{}",
+        done.message
+    );
     assert_eq!(done.percent(), 100);
 }
 
 #[tokio::test]
 async fn openapi_document_covers_every_api_route() {
-    let app = common::app(common::Backend::Sqlite, "openapi").await.unwrap();
+    let app = common::app(common::Backend::Sqlite, "openapi")
+        .await
+        .unwrap();
     let officer = app.login("officer_a").await;
     let document = app.get("/api/v1/openapi.json", &officer).await.json();
     assert_eq!(document["openapi"], "3.1.0");
@@ -150,7 +267,11 @@ async fn openapi_document_covers_every_api_route() {
             .send(
                 Request::builder()
                     .method(method.as_str())
-                    .uri(if path.ends_with("/upload") { format!("{path}?csrf={}", officer.csrf) } else { path.clone() })
+                    .uri(if path.ends_with("/upload") {
+                        format!("{path}?csrf={}", officer.csrf)
+                    } else {
+                        path.clone()
+                    })
                     .header("cookie", &officer.cookie)
                     .header("x-csrf-token", &officer.csrf)
                     .header("content-type", "application/json")
@@ -158,16 +279,33 @@ async fn openapi_document_covers_every_api_route() {
                     .unwrap(),
             )
             .await;
-        assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-        assert!(!reply.body.is_empty(), "{method} {path} is not routed ({})", reply.status);
+        assert_ne!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert!(
+            !reply.body.is_empty(),
+            "{method} {path} is not routed ({})",
+            reply.status
+        );
     }
-    let total: usize = document["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
+    let total: usize = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
     assert_eq!(total, documented);
     // Every path under /api/v1 without a session is refused, not served.
     for (endpoint, _) in &endpoints {
         if endpoint.method == "get" && !endpoint.path.ends_with("openapi.json") {
             let reply = app
-                .send(Request::get(endpoint.path.replace("{id}", "1")).body(Body::empty()).unwrap())
+                .send(
+                    Request::get(endpoint.path.replace("{id}", "1"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
                 .await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", endpoint.path);
         }
@@ -177,7 +315,9 @@ async fn openapi_document_covers_every_api_route() {
 #[tokio::test]
 async fn pages_render_in_chinese_and_english() {
     let app = common::app(common::Backend::Sqlite, "pages").await.unwrap();
-    let login = app.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+    let login = app
+        .send(Request::get("/login").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(login.status, StatusCode::OK);
     assert!(login.body.contains("登录"));
     let officer = app.login("officer_a").await;
@@ -187,17 +327,38 @@ async fn pages_render_in_chinese_and_english() {
         assert_eq!(zh.status, StatusCode::OK, "{path}: {}", zh.body);
         assert!(zh.body.contains("lang=\"zh-CN\""), "{path}");
         let en = app.get(&format!("{path}?lang=en"), &officer).await;
-        assert!(en.body.contains("lang=\"en\"") && en.body.contains("Sign out"), "{path}");
+        assert!(
+            en.body.contains("lang=\"en\"") && en.body.contains("Sign out"),
+            "{path}"
+        );
     }
     let switch = app.get("/lang?set=en&next=//evil.example", &officer).await;
     assert_eq!(switch.headers.get("location").unwrap(), "/");
-    assert!(switch.headers.get("set-cookie").unwrap().to_str().unwrap().starts_with("shuan_lang=en"));
+    assert!(
+        switch
+            .headers
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("shuan_lang=en")
+    );
     // Signed out, pages go to the login form.
-    let anonymous = app.send(Request::get("/inventory").body(Body::empty()).unwrap()).await;
+    let anonymous = app
+        .send(Request::get("/inventory").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(anonymous.headers.get("location").unwrap(), "/login");
     for path in ["/healthz", "/readyz", "/metrics"] {
-        assert_eq!(app.send(Request::get(path).body(Body::empty()).unwrap()).await.status, StatusCode::OK);
+        assert_eq!(
+            app.send(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .status,
+            StatusCode::OK
+        );
     }
-    let metrics = app.send(Request::get("/metrics").body(Body::empty()).unwrap()).await.body;
+    let metrics = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .body;
     assert!(metrics.contains("# TYPE shuan_http_requests_total counter"));
 }
