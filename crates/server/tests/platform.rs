@@ -362,3 +362,33 @@ async fn pages_render_in_chinese_and_english() {
         .body;
     assert!(metrics.contains("# TYPE shuan_http_requests_total counter"));
 }
+
+on_both_backends!(
+    export_lists_only_visible_columns_and_defuses_formulas,
+    |app| {
+        let officer_a = app.login("officer_a").await;
+        let officer_b = app.login("officer_b").await;
+        app.scanned_csv(&officer_a, "a.csv", PEOPLE_CSV).await;
+        app.scanned_csv(
+            &officer_b,
+            "b.csv",
+            "=HYPERLINK(\"http://x\"),身份证号\n1,120103198001011237\n",
+        )
+        .await;
+        let export = app.get("/api/v1/export/inventory.csv", &officer_a).await;
+        assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+        assert!(export.body.contains("身份证号") && export.body.contains("运营者A"));
+        assert!(!export.body.contains("运营者B"));
+        let theirs = app.get("/inventory/export.csv", &officer_b).await.body;
+        assert!(theirs.contains("'=HYPERLINK"), "{theirs}");
+        assert!(!theirs.contains(",=HYPERLINK") && !theirs.contains("\n=HYPERLINK"));
+        let audit = app.get("/api/v1/audit", &officer_a).await.json();
+        assert!(
+            audit
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["action"] == "export")
+        );
+    }
+);

@@ -2,6 +2,8 @@
 //! builds the router and the OpenAPI document, so the two cannot drift apart.
 
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -162,6 +164,14 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
                 "{entity?, category?, level?, reason}",
             ),
             Some(post(review)),
+        ),
+        (
+            endpoint(
+                "get",
+                "/api/v1/export/inventory.csv",
+                "The classification-and-grading list as CSV (audited)",
+            ),
+            Some(get(export_inventory)),
         ),
         (
             endpoint(
@@ -383,6 +393,24 @@ async fn review(
     )
     .await?;
     Ok(Json(json!({ "reviewed": id })))
+}
+
+pub async fn export_inventory(
+    State(state): State<AppState>,
+    Authed(identity): Authed,
+) -> Result<Response> {
+    let csv = service::export_inventory_csv(&state, &identity.actor).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"inventory.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
 async fn dashboard(State(state): State<AppState>, Authed(identity): Authed) -> Result<Json<Value>> {

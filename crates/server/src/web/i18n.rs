@@ -102,6 +102,11 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("confidence", "置信度", "Confidence"),
     ("rows_scanned", "已扫描行数", "Rows scanned"),
     ("filter", "筛选", "Filter"),
+    (
+        "export_csv",
+        "导出分类分级清单（CSV）",
+        "Export the list (CSV)",
+    ),
     ("all", "全部", "All"),
     ("search_name", "表名包含", "Table name contains"),
     ("detected", "识别结果", "Detected"),

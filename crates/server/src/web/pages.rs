@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/jobs", get(jobs))
         .route("/jobs/{id}/cancel", post(cancel_job))
         .route("/inventory", get(inventory))
+        .route("/inventory/export.csv", get(super::api::export_inventory))
         .route("/inventory/tables/{id}", get(table))
         .route("/inventory/columns/{id}", get(column))
         .route("/inventory/columns/{id}/review", post(review))
