@@ -501,6 +501,11 @@ impl Repo {
         csrf_token: &str,
         expires_at: i64,
     ) -> Result<()> {
+        // Expired sessions are useless; dropping them here keeps the table small.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",

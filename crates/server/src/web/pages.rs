@@ -303,7 +303,12 @@ fn bars(pairs: &[(String, i64)], label: impl Fn(&str) -> String) -> Vec<Value> {
 
 async fn dashboard(State(state): State<AppState>, page: PageContext) -> PageResult {
     let actor = &page.identity()?.actor;
-    let counts = service::dashboard(&state, actor).await?;
+    let mut counts = service::dashboard(&state, actor).await?;
+    // Most sensitive level first, as the rule pack orders them (least to most).
+    let rules = state.engine.rules();
+    counts
+        .by_level
+        .sort_by_key(|(level, _)| std::cmp::Reverse(rules.level_rank(level)));
     let jobs = service::jobs(&state, actor, 8).await?;
     let (_, level_names) = page.levels(&state);
     let category_names: BTreeMap<&str, &str> = state
