@@ -76,6 +76,9 @@ pub fn run(args: ServeArgs, demo: bool) -> Result<u8> {
                 );
             }
         }
+        if let Some(password) = shuan_server::service::bootstrap_admin(&state).await? {
+            println!("New installation: sign in as admin with password {password} and change it.");
+        }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;

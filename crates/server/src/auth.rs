@@ -101,6 +101,8 @@ pub enum Action {
     RunScan,
     /// Read the audit trail entries about the organisation.
     ViewAudit,
+    /// Create users in the organisation.
+    ManageUsers,
 }
 
 /// An organisation as authorisation sees it.
@@ -160,7 +162,7 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
             matches!(action, ViewInventory | ViewAudit)
         }
         (Role::SecurityOfficer, Relation::Own) => true,
-        (Role::DataAdmin, Relation::Own) => !matches!(action, ViewAudit),
+        (Role::DataAdmin, Relation::Own) => !matches!(action, ViewAudit | ManageUsers),
         (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
         _ => false,
     }
@@ -275,6 +277,7 @@ mod tests {
                 Action::ManageSources,
                 Action::RunScan,
                 Action::ViewAudit,
+                Action::ManageUsers,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),

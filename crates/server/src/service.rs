@@ -218,6 +218,193 @@ pub async fn create_api_token(state: &AppState, actor: &Actor, name: &str) -> Re
     Ok(token)
 }
 
+// ---- accounts
+
+/// Shortest password accepted.
+const MIN_PASSWORD_CHARS: usize = 12;
+
+fn check_password_strength(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(Error::BadRequest(format!(
+            "passwords have at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+async fn hash_password(state: &AppState, password: &str) -> Result<String> {
+    let hasher = state.hasher.clone();
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hasher.hash(&password))
+        .await
+        .map_err(|e| Error::Config(format!("password hashing: {e}")))?
+}
+
+pub struct NewOrganisation<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub regulator_id: Option<i64>,
+    pub region: &'a str,
+    pub industry: &'a str,
+}
+
+/// Only the platform admin registers organisations.
+pub async fn create_organisation(
+    state: &AppState,
+    actor: &Actor,
+    new: NewOrganisation<'_>,
+) -> Result<i64> {
+    if !(actor.role == crate::auth::Role::PlatformAdmin && actor.org.kind == OrgKind::Platform) {
+        return Err(Error::Forbidden);
+    }
+    let kind = OrgKind::parse(new.kind)
+        .filter(|k| *k != OrgKind::Platform)
+        .ok_or_else(|| Error::BadRequest("kind is regulator or operator".into()))?;
+    let name = required("name", new.name)?;
+    let id = state
+        .repo
+        .create_organisation(
+            &name,
+            kind,
+            new.regulator_id,
+            &bounded("region", new.region)?,
+            &bounded("industry", new.industry)?,
+        )
+        .await?;
+    audit(
+        state,
+        AuditEntry::by(actor, id, "organisation_create", format!("org:{id}"), name),
+    )
+    .await?;
+    Ok(id)
+}
+
+pub struct NewUser<'a> {
+    pub org_id: i64,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub password: &'a str,
+}
+
+/// The platform admin creates users anywhere; an operator's security officer within the
+/// operator. The role must fit the organisation's kind.
+pub async fn create_user(state: &AppState, actor: &Actor, new: NewUser<'_>) -> Result<i64> {
+    require_on(state, actor, Action::ManageUsers, new.org_id).await?;
+    let role = crate::auth::Role::parse(new.role)
+        .ok_or_else(|| Error::BadRequest(format!("unknown role {:?}", new.role)))?;
+    if role == crate::auth::Role::PlatformAdmin && actor.role != crate::auth::Role::PlatformAdmin {
+        return Err(Error::Forbidden);
+    }
+    let username = required("username", new.username)?;
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        || username.len() > 64
+    {
+        return Err(Error::BadRequest(
+            "usernames use letters, digits, '.', '_' and '-'".into(),
+        ));
+    }
+    if state.repo.user_by_name(&username).await?.is_some() {
+        return Err(Error::BadRequest("this username is taken".into()));
+    }
+    check_password_strength(new.password)?;
+    let hash = hash_password(state, new.password).await?;
+    let display_name = bounded("display_name", new.display_name)?;
+    let display_name = if display_name.is_empty() {
+        username.clone()
+    } else {
+        display_name
+    };
+    let id = state
+        .repo
+        .create_user(new.org_id, &username, &display_name, role, &hash)
+        .await?;
+    audit(
+        state,
+        AuditEntry::by(
+            actor,
+            new.org_id,
+            "user_create",
+            format!("user:{id}"),
+            format!("{username} {}", role.as_str()),
+        ),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Changes the actor's own password after checking the current one; other sessions end.
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    let user = state.repo.user(actor.user_id).await?;
+    let hasher = state.hasher.clone();
+    let (current, stored) = (current.to_owned(), user.password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || hasher.verify(&current, &stored))
+        .await
+        .map_err(|e| Error::Config(format!("password check: {e}")))?;
+    if !matches {
+        return Err(Error::BadRequest("the current password is wrong".into()));
+    }
+    check_password_strength(new)?;
+    let hash = hash_password(state, new).await?;
+    state.repo.set_password(user.id, &hash).await?;
+    audit(
+        state,
+        AuditEntry::by(
+            actor,
+            actor.org.id,
+            "password_change",
+            format!("user:{}", user.id),
+            String::new(),
+        ),
+    )
+    .await
+}
+
+/// On a new installation (no users), the platform organisation and an `admin` account with a
+/// random password, which is returned to be shown once.
+pub async fn bootstrap_admin(state: &AppState) -> Result<Option<String>> {
+    if state.repo.user_count().await? > 0 {
+        return Ok(None);
+    }
+    let org = state
+        .repo
+        .create_organisation("平台运营方", OrgKind::Platform, None, "", "")
+        .await?;
+    let password = crate::random_token();
+    let hash = hash_password(state, &password).await?;
+    let id = state
+        .repo
+        .create_user(
+            org,
+            "admin",
+            "平台管理员",
+            crate::auth::Role::PlatformAdmin,
+            &hash,
+        )
+        .await?;
+    audit(
+        state,
+        AuditEntry {
+            at: crate::now(),
+            actor: "system".into(),
+            actor_id: None,
+            org_id: Some(org),
+            action: "bootstrap_admin".into(),
+            target: format!("user:{id}"),
+            detail: String::new(),
+        },
+    )
+    .await?;
+    Ok(Some(password))
+}
+
 // ---- data sources
 
 /// Sources belong to the creating user's organisation, which must be an operator.

@@ -392,3 +392,154 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    accounts_are_created_within_bounds_and_passwords_change,
+    |app| {
+        let admin = app.login("admin").await;
+        let orgs = app.orgs;
+        let regulator = app
+        .post_json(
+            "/api/v1/organisations",
+            &admin,
+            json!({"name": "通信管理局", "kind": "regulator", "region": "北京", "industry": "电信"}),
+        )
+        .await;
+        assert_eq!(regulator.status, StatusCode::OK, "{}", regulator.body);
+        let officer_a = app.login("officer_a").await;
+        let refused = app
+            .post_json(
+                "/api/v1/organisations",
+                &officer_a,
+                json!({"name": "x", "kind": "operator", "regulator_id": orgs.regulator}),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        // The officer adds a data admin to its own operator, not to another one, and no admins.
+        let user = |org: i64, name: &str, role: &str| json!({"org_id": org, "username": name, "display_name": name, "role": role, "password": "a long enough password"});
+        assert_eq!(
+            app.post_json(
+                "/api/v1/users",
+                &officer_a,
+                user(orgs.operator_a, "new_admin", "data_admin")
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.post_json(
+                "/api/v1/users",
+                &officer_a,
+                user(orgs.operator_b, "intruder", "data_admin")
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.post_json(
+                "/api/v1/users",
+                &officer_a,
+                user(orgs.operator_a, "root2", "platform_admin")
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.post_json(
+                "/api/v1/users",
+                &officer_a,
+                user(orgs.operator_a, "reg", "regulator_staff")
+            )
+            .await
+            .status,
+            StatusCode::BAD_REQUEST
+        );
+        let data_admin = app.login("admin_a").await;
+        assert_eq!(
+            app.post_json(
+                "/api/v1/users",
+                &data_admin,
+                user(orgs.operator_a, "other", "data_admin")
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        let mut weak = user(orgs.operator_a, "weak", "data_admin");
+        weak["password"] = json!("short");
+        assert_eq!(
+            app.post_json("/api/v1/users", &officer_a, weak)
+                .await
+                .status,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            app.try_login("new_admin", "a long enough password")
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+
+        // Password change: the current one is checked; other sessions end; the new one works.
+        let other_session = app.login("officer_b").await;
+        let this_session = app.login("officer_b").await;
+        let wrong = app
+            .post_json(
+                "/api/v1/me/password",
+                &this_session,
+                json!({"current": "nope", "new": "another long password"}),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        let changed = app
+            .post_json(
+                "/api/v1/me/password",
+                &this_session,
+                json!({"current": common::PASSWORD, "new": "another long password"}),
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+        assert_eq!(
+            app.get("/api/v1/me", &other_session).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            app.try_login("officer_b", common::PASSWORD).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            app.try_login("officer_b", "another long password")
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+    }
+);
+
+#[tokio::test]
+async fn a_new_installation_gets_one_admin_with_a_random_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shuan_server::Config {
+        data_dir: dir.path().to_owned(),
+        argon2_memory_kib: 256,
+        argon2_iterations: 1,
+        ..shuan_server::Config::default()
+    };
+    let state = shuan_server::AppState::open(config).await.unwrap();
+    let password = shuan_server::service::bootstrap_admin(&state)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(password.len() >= 40);
+    assert!(
+        shuan_server::service::bootstrap_admin(&state)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let admin = state.repo.user_by_name("admin").await.unwrap().unwrap();
+    assert!(state.hasher.verify(&password, &admin.password_hash));
+}

@@ -72,6 +72,33 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             Some(get(organisations)),
         ),
         (
+            with_body(
+                "post",
+                "/api/v1/organisations",
+                "Register a regulator or operator (platform admin)",
+                "{name, kind: regulator|operator, regulator_id?, region, industry}",
+            ),
+            Some(post(create_organisation)),
+        ),
+        (
+            with_body(
+                "post",
+                "/api/v1/users",
+                "Create a user (platform admin; an operator's security officer in the operator)",
+                "{org_id, username, display_name, role, password}",
+            ),
+            Some(post(create_user)),
+        ),
+        (
+            with_body(
+                "post",
+                "/api/v1/me/password",
+                "Change one's own password (ends other sessions)",
+                "{current, new}",
+            ),
+            Some(post(change_password)),
+        ),
+        (
             endpoint("get", "/api/v1/sources", "Data sources the user may see"),
             Some(get(sources)),
         ),
@@ -238,6 +265,82 @@ async fn organisations(
     Ok(Json(json!(
         service::visible_orgs(&state, &identity.actor, Action::ViewInventory).await?
     )))
+}
+
+#[derive(Deserialize)]
+struct NewOrganisation {
+    name: String,
+    kind: String,
+    regulator_id: Option<i64>,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    industry: String,
+}
+
+async fn create_organisation(
+    State(state): State<AppState>,
+    Authed(identity): Authed,
+    Json(body): Json<NewOrganisation>,
+) -> Result<Json<Value>> {
+    let id = service::create_organisation(
+        &state,
+        &identity.actor,
+        service::NewOrganisation {
+            name: &body.name,
+            kind: &body.kind,
+            regulator_id: body.regulator_id,
+            region: &body.region,
+            industry: &body.industry,
+        },
+    )
+    .await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    org_id: i64,
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    role: String,
+    password: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    Authed(identity): Authed,
+    Json(body): Json<NewUser>,
+) -> Result<Json<Value>> {
+    let id = service::create_user(
+        &state,
+        &identity.actor,
+        service::NewUser {
+            org_id: body.org_id,
+            username: &body.username,
+            display_name: &body.display_name,
+            role: &body.role,
+            password: &body.password,
+        },
+    )
+    .await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    Authed(identity): Authed,
+    Json(body): Json<PasswordChange>,
+) -> Result<Json<Value>> {
+    service::change_password(&state, &identity.actor, &body.current, &body.new).await?;
+    Ok(Json(json!({ "changed": true })))
 }
 
 async fn sources(State(state): State<AppState>, Authed(identity): Authed) -> Result<Json<Value>> {
