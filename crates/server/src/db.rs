@@ -55,7 +55,8 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Dialect), Error> {
     let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
     let pool = AnyPoolOptions::new()
         .max_connections(match dialect {
-            Dialect::Sqlite => 4,
+            // WAL: many readers, one writer at a time (busy_timeout queues writers).
+            Dialect::Sqlite => 8,
             Dialect::Postgres => 16,
         })
         .after_connect(move |conn, _| {

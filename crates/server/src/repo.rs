@@ -327,6 +327,7 @@ pub struct LabelDecision {
 /// Filters of the inventory's table list. Values are always bound, never spliced.
 #[derive(Clone, Debug, Default)]
 pub struct TableFilter {
+    pub table_id: Option<i64>,
     pub source_id: Option<i64>,
     pub level: Option<String>,
     pub name_contains: Option<String>,
@@ -960,6 +961,10 @@ impl Repo {
             placeholders(1, org_ids.len())
         );
         let mut next = org_ids.len() + 1;
+        if filter.table_id.is_some() {
+            sql += &format!(" AND t.id = ${next}");
+            next += 1;
+        }
         if filter.source_id.is_some() {
             sql += &format!(" AND t.source_id = ${next}");
             next += 1;
@@ -976,6 +981,9 @@ impl Repo {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in org_ids {
             query = query.bind(*id);
+        }
+        if let Some(table) = filter.table_id {
+            query = query.bind(table);
         }
         if let Some(source) = filter.source_id {
             query = query.bind(source);
@@ -1015,12 +1023,15 @@ impl Repo {
             .await?
             .ok_or(Error::NotFound)?;
         let org_id: i64 = row.try_get(0)?;
-        // Reuse the list query so a table reads the same everywhere.
-        let mut found = self
-            .tables(&[org_id], &TableFilter::default(), i64::MAX)
-            .await?;
-        found.retain(|t| t.id == id);
-        found.pop().ok_or(Error::NotFound)
+        // The list query, narrowed to the one table, so a table reads the same everywhere.
+        let filter = TableFilter {
+            table_id: Some(id),
+            ..TableFilter::default()
+        };
+        self.tables(&[org_id], &filter, 1)
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)
     }
 
     pub async fn columns(&self, table_id: i64) -> Result<Vec<InventoryColumn>> {

@@ -546,6 +546,7 @@ impl InventoryQuery {
                 .filter(|s| !s.is_empty())
         };
         TableFilter {
+            table_id: None,
             source_id: self.source_id,
             level: nonempty(&self.level),
             name_contains: nonempty(&self.q),
