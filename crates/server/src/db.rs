@@ -39,7 +39,10 @@ impl Dialect {
 }
 
 /// Migrations in order; each runs once, in a transaction, on either dialect.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (2, include_str!("../migrations/0002_table_counts.sql")),
+];
 
 /// The URL of the embedded database in `data_dir`.
 pub fn sqlite_url(data_dir: &Path) -> String {

@@ -331,6 +331,8 @@ pub struct TableFilter {
     pub source_id: Option<i64>,
     pub level: Option<String>,
     pub name_contains: Option<String>,
+    /// Rows to skip (paging).
+    pub offset: i64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -935,8 +937,26 @@ impl Repo {
                     }
                 }
             }
+            Self::refresh_table_counts(&mut *tx, table_id).await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Recomputes a table's column counts after its columns changed.
+    async fn refresh_table_counts(
+        executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+        table_id: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE inventory_tables SET \
+             column_count = (SELECT COUNT(*) FROM inventory_columns c WHERE c.table_id = $1), \
+             sensitive_count = (SELECT COUNT(*) FROM inventory_columns c WHERE c.table_id = $1 \
+             AND c.level IS NOT NULL AND c.level <> 'general') WHERE id = $1",
+        )
+        .bind(table_id)
+        .execute(executor)
+        .await?;
         Ok(())
     }
 
@@ -952,9 +972,7 @@ impl Repo {
         let mut sql = format!(
             "SELECT t.id, t.org_id, o.name AS org_name, t.source_id, s.name AS source_name, \
              y.name AS system, t.location, t.name, t.rows_scanned, t.level, t.updated_at, \
-             (SELECT COUNT(*) FROM inventory_columns c WHERE c.table_id = t.id) AS columns, \
-             (SELECT COUNT(*) FROM inventory_columns c WHERE c.table_id = t.id \
-              AND c.level IS NOT NULL AND c.level <> 'general') AS sensitive_columns \
+             t.column_count AS columns, t.sensitive_count AS sensitive_columns \
              FROM inventory_tables t JOIN data_sources s ON s.id = t.source_id \
              JOIN systems y ON y.id = s.system_id JOIN organisations o ON o.id = t.org_id \
              WHERE t.org_id IN ({})",
@@ -977,7 +995,7 @@ impl Repo {
             sql += &format!(" AND t.name LIKE ${next}");
             next += 1;
         }
-        sql += &format!(" ORDER BY t.id LIMIT ${next}");
+        sql += &format!(" ORDER BY t.id LIMIT ${next} OFFSET ${}", next + 1);
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for id in org_ids {
             query = query.bind(*id);
@@ -994,7 +1012,11 @@ impl Repo {
         if let Some(name) = &filter.name_contains {
             query = query.bind(format!("%{name}%"));
         }
-        let rows = query.bind(limit).fetch_all(&self.pool).await?;
+        let rows = query
+            .bind(limit)
+            .bind(filter.offset)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(InventoryTable {
@@ -1106,6 +1128,7 @@ impl Repo {
         .bind(at)
         .execute(&mut *tx)
         .await?;
+        Self::refresh_table_counts(&mut *tx, column.table_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1140,80 +1163,78 @@ impl Repo {
     // ---- dashboard
 
     pub async fn counts(&self, org_ids: &[i64]) -> Result<Counts> {
+        use std::collections::BTreeMap;
         if org_ids.is_empty() {
             return Ok(Counts::default());
         }
         let within = placeholders(1, org_ids.len());
-        let scalar = |sql: String| {
+        let bound = |sql: String| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in org_ids {
                 query = query.bind(*id);
             }
             query
         };
-        let one = |row: AnyRow| -> Result<i64> { Ok(row.try_get(0)?) };
-        let pairs = |rows: Vec<AnyRow>| -> Result<Vec<(String, i64)>> {
-            rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-                .collect()
+        let mut counts = Counts {
+            tables: bound(format!(
+                "SELECT COUNT(*) FROM inventory_tables WHERE org_id IN ({within})"
+            ))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?,
+            sources: bound(format!(
+                "SELECT COUNT(*) FROM data_sources WHERE org_id IN ({within})"
+            ))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?,
+            ..Counts::default()
         };
-        Ok(Counts {
-            tables: one(
-                scalar(format!("SELECT COUNT(*) FROM inventory_tables WHERE org_id IN ({within})"))
-                    .fetch_one(&self.pool)
-                    .await?,
-            )?,
-            columns: one(
-                scalar(format!("SELECT COUNT(*) FROM inventory_columns WHERE org_id IN ({within})"))
-                    .fetch_one(&self.pool)
-                    .await?,
-            )?,
-            sensitive_columns: one(
-                scalar(format!(
-                    "SELECT COUNT(*) FROM inventory_columns WHERE org_id IN ({within}) \
-                     AND level IS NOT NULL AND level <> 'general'"
-                ))
-                .fetch_one(&self.pool)
-                .await?,
-            )?,
-            reviewed_columns: one(
-                scalar(format!(
-                    "SELECT COUNT(*) FROM inventory_columns WHERE org_id IN ({within}) \
-                     AND reviewed = 1"
-                ))
-                .fetch_one(&self.pool)
-                .await?,
-            )?,
-            sources: one(
-                scalar(format!("SELECT COUNT(*) FROM data_sources WHERE org_id IN ({within})"))
-                    .fetch_one(&self.pool)
-                    .await?,
-            )?,
-            by_level: pairs(
-                scalar(format!(
-                    "SELECT level, COUNT(*) FROM inventory_columns WHERE org_id IN ({within}) \
-                     AND level IS NOT NULL GROUP BY level ORDER BY COUNT(*) DESC"
-                ))
-                .fetch_all(&self.pool)
-                .await?,
-            )?,
-            by_category: pairs(
-                scalar(format!(
-                    "SELECT category, COUNT(*) FROM inventory_columns WHERE org_id IN ({within}) \
-                     AND category IS NOT NULL GROUP BY category ORDER BY COUNT(*) DESC"
-                ))
-                .fetch_all(&self.pool)
-                .await?,
-            )?,
-            by_organisation: pairs(
-                scalar(format!(
-                    "SELECT o.name, COUNT(*) FROM inventory_columns c \
-                     JOIN organisations o ON o.id = c.org_id WHERE c.org_id IN ({within}) \
-                     AND c.level IS NOT NULL AND c.level <> 'general' GROUP BY o.name ORDER BY COUNT(*) DESC"
-                ))
-                .fetch_all(&self.pool)
-                .await?,
-            )?,
-        })
+        // One pass over the columns; the figures are folded here rather than in five scans.
+        let groups = bound(format!(
+            "SELECT org_id, level, category, reviewed, COUNT(*) FROM inventory_columns \
+             WHERE org_id IN ({within}) GROUP BY org_id, level, category, reviewed"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let names: BTreeMap<i64, String> = self
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let (mut by_level, mut by_category, mut by_organisation) =
+            (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+        for row in &groups {
+            let org_id: i64 = row.try_get(0)?;
+            let level: Option<String> = row.try_get(1)?;
+            let category: Option<String> = row.try_get(2)?;
+            let reviewed: i64 = row.try_get(3)?;
+            let n: i64 = row.try_get(4)?;
+            counts.columns += n;
+            if reviewed != 0 {
+                counts.reviewed_columns += n;
+            }
+            if let Some(category) = category {
+                *by_category.entry(category).or_insert(0) += n;
+            }
+            if let Some(level) = level {
+                if level != "general" {
+                    counts.sensitive_columns += n;
+                    let name = names.get(&org_id).cloned().unwrap_or_default();
+                    *by_organisation.entry(name).or_insert(0) += n;
+                }
+                *by_level.entry(level).or_insert(0) += n;
+            }
+        }
+        let descending = |map: BTreeMap<String, i64>| {
+            let mut pairs: Vec<(String, i64)> = map.into_iter().collect();
+            pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            pairs
+        };
+        counts.by_level = descending(by_level);
+        counts.by_category = descending(by_category);
+        counts.by_organisation = descending(by_organisation);
+        Ok(counts)
     }
 }

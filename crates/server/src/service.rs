@@ -20,6 +20,8 @@ use crate::repo::{
 const MAX_TEXT: usize = 500;
 /// Most rows a list returns.
 pub const LIST_LIMIT: i64 = 1000;
+/// Tables per inventory page (and per API page with `?page=`).
+pub const PAGE_ROWS: i64 = 200;
 
 /// The organisations on which `actor` may do `action`.
 pub async fn visible_orgs(
@@ -655,7 +657,7 @@ pub async fn tables(
     filter: &TableFilter,
 ) -> Result<Vec<InventoryTable>> {
     let orgs = visible_org_ids(state, actor, Action::ViewInventory).await?;
-    state.repo.tables(&orgs, filter, LIST_LIMIT).await
+    state.repo.tables(&orgs, filter, PAGE_ROWS).await
 }
 
 pub async fn table(
@@ -758,7 +760,11 @@ pub async fn review_column(
 /// table the actor may see; audited as an export. Cells that a spreadsheet would run as a
 /// formula are prefixed with `'`.
 pub async fn export_inventory_csv(state: &AppState, actor: &Actor) -> Result<String> {
-    let tables = tables(state, actor, &TableFilter::default()).await?;
+    let orgs = visible_org_ids(state, actor, Action::ViewInventory).await?;
+    let tables = state
+        .repo
+        .tables(&orgs, &TableFilter::default(), i64::MAX)
+        .await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "organisation",

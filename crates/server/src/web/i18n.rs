@@ -102,6 +102,9 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("confidence", "置信度", "Confidence"),
     ("rows_scanned", "已扫描行数", "Rows scanned"),
     ("filter", "筛选", "Filter"),
+    ("page", "第几页：", "Page"),
+    ("previous_page", "上一页", "Previous"),
+    ("next_page", "下一页", "Next"),
     (
         "export_csv",
         "导出分类分级清单（CSV）",

@@ -533,6 +533,8 @@ async fn cancel_job(
 
 #[derive(Deserialize, Default)]
 pub struct InventoryQuery {
+    /// 1-based page of `PAGE_ROWS` tables.
+    pub page: Option<i64>,
     pub level: Option<String>,
     pub q: Option<String>,
     pub source_id: Option<i64>,
@@ -546,6 +548,7 @@ impl InventoryQuery {
                 .filter(|s| !s.is_empty())
         };
         TableFilter {
+            offset: (self.page.unwrap_or(1).max(1) - 1).saturating_mul(service::PAGE_ROWS),
             table_id: None,
             source_id: self.source_id,
             level: nonempty(&self.level),
@@ -561,6 +564,7 @@ async fn inventory(
 ) -> PageResult {
     let actor = &page.identity()?.actor;
     let tables = service::tables(&state, actor, &query.filter()).await?;
+    let page_number = query.page.unwrap_or(1).max(1);
     let (levels, level_names) = page.levels(&state);
     let html = page.render(
         &state,
@@ -568,10 +572,28 @@ async fn inventory(
         "inventory",
         json!({
             "tables": tables, "levels": levels, "level_names": level_names,
-            "filter_level": query.level.unwrap_or_default(), "filter_q": query.q.unwrap_or_default(),
+            "filter_level": query.level.clone().unwrap_or_default(), "filter_q": query.q.clone().unwrap_or_default(),
+            "page": page_number, "has_next": tables.len() as i64 == service::PAGE_ROWS,
+            "next_query": paging_query(&query, page_number + 1), "previous_query": paging_query(&query, page_number - 1),
         }),
     )?;
     Ok(html.into_response())
+}
+
+/// The query string of another page of the same filtered list.
+fn paging_query(query: &InventoryQuery, page: i64) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    out.append_pair("page", &page.to_string());
+    if let Some(level) = &query.level {
+        out.append_pair("level", level);
+    }
+    if let Some(q) = &query.q {
+        out.append_pair("q", q);
+    }
+    if let Some(source) = query.source_id {
+        out.append_pair("source_id", &source.to_string());
+    }
+    out.finish()
 }
 
 async fn table(
