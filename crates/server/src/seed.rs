@@ -112,12 +112,11 @@ pub async fn seed_demo(state: &AppState, tables_dir: &Path) -> Result<&'static [
     let hash = state.hasher.hash(DEMO_PASSWORD)?;
     let mut user_ids = Vec::new();
     for login in LOGINS {
-        let display = format!("{} ({})", login.username, login.role.as_str());
         user_ids.push(
             repo.create_user(
                 org_of(login.organisation),
                 login.username,
-                &display,
+                login.display_name,
                 login.role,
                 &hash,
             )
