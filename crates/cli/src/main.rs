@@ -5,6 +5,7 @@
 mod ledger_cmd;
 mod protect_cmd;
 mod watermark_cmd;
+mod serve_cmd;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -33,6 +34,10 @@ enum Command {
     /// The tamper-evident audit ledger (审计日志): init, append, checkpoint, prove, verify.
     #[command(subcommand)]
     Ledger(ledger_cmd::LedgerCommand),
+    /// The platform (平台): web UI and API over a data dir.
+    Serve(serve_cmd::ServeArgs),
+    /// The platform with demo organisations, users and scanned sample data.
+    Demo(serve_cmd::ServeArgs),
     /// List the entities the engine knows and where the rule pack places them.
     Entities {
         #[arg(long, default_value = "general")]
@@ -125,6 +130,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Ledger(command) => Ok(u8::try_from(ledger_cmd::run(command)?).unwrap_or(2)),
         Command::Protect(command) => protect_cmd::run(command),
         Command::Watermark(command) => watermark_cmd::run(command),
+        Command::Serve(args) => serve_cmd::run(args, false),
+        Command::Demo(args) => serve_cmd::run(args, true),
         Command::Entities { pack } => {
             let engine = Engine::builtin(&pack)?;
             let mut out = io::stdout().lock();

@@ -1,0 +1,129 @@
+//! Settings: defaults, then a YAML file, then `SHUAN_*` environment variables; the command
+//! line overrides them last.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Holds `shuan.db`, the audit ledger, uploads and the master key.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for production; the embedded SQLite file when absent.
+    pub database_url: Option<String>,
+    /// Server folders that data sources may name; nothing outside them is readable.
+    pub allowed_roots: Vec<PathBuf>,
+    /// Largest upload in bytes.
+    pub max_upload_bytes: usize,
+    /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// argon2id memory cost in KiB and passes (OWASP: 19 MiB, 2).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    /// Session lifetime.
+    pub session_hours: i64,
+    /// Failed logins in a row that lock an account, and for how long.
+    pub lockout_failures: i64,
+    pub lockout_minutes: i64,
+    /// Scan jobs that run at once (each also uses rayon across the cores).
+    pub scan_workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("."),
+            database_url: None,
+            allowed_roots: Vec::new(),
+            max_upload_bytes: 64 * 1024 * 1024,
+            secure_cookies: false,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            session_hours: 12,
+            lockout_failures: 5,
+            lockout_minutes: 15,
+            scan_workers: 1,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overlaid by `file` (YAML) when given, then by the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, Error> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::Config(format!("cannot read config file {}: {e}", path.display()))
+                })?;
+                serde_yaml::from_str(&text)
+                    .map_err(|e| Error::Config(format!("config file {}: {e}", path.display())))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), Error> {
+        fn number<T: std::str::FromStr>(name: &str, value: String) -> Result<T, Error> {
+            value
+                .parse()
+                .map_err(|_| Error::Config(format!("{name} must be a number, got {value:?}")))
+        }
+        if let Some(v) = var("SHUAN_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = var("SHUAN_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("SHUAN_ALLOWED_ROOTS") {
+            self.allowed_roots = std::env::split_paths(&v).collect();
+        }
+        if let Some(v) = var("SHUAN_MAX_UPLOAD_BYTES") {
+            self.max_upload_bytes = number("SHUAN_MAX_UPLOAD_BYTES", v)?;
+        }
+        if let Some(v) = var("SHUAN_SECURE_COOKIES") {
+            self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("SHUAN_SESSION_HOURS") {
+            self.session_hours = number("SHUAN_SESSION_HOURS", v)?;
+        }
+        if let Some(v) = var("SHUAN_SCAN_WORKERS") {
+            self.scan_workers = number("SHUAN_SCAN_WORKERS", v)?;
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| crate::db::sqlite_url(&self.data_dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let mut config = Config::default();
+        config
+            .apply_env(|name| match name {
+                "SHUAN_DATA_DIR" => Some("/srv/shuan".into()),
+                "SHUAN_MAX_UPLOAD_BYTES" => Some("1024".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/shuan"));
+        assert_eq!(config.max_upload_bytes, 1024);
+        assert!(
+            config
+                .apply_env(|n| (n == "SHUAN_SESSION_HOURS").then(|| "x".into()))
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! What every request and job shares.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use shuan_classify::Engine;
+
+use crate::audit::AuditLog;
+use crate::auth::PasswordHasher;
+use crate::config::Config;
+use crate::db::{self, Dialect};
+use crate::error::Error;
+use crate::repo::Repo;
+use crate::secrets::SecretBox;
+use crate::web::templates::Templates;
+
+/// Request and job counters for `/metrics`.
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub client_errors: AtomicU64,
+    pub server_errors: AtomicU64,
+    pub logins_failed: AtomicU64,
+    pub jobs_finished: AtomicU64,
+    pub jobs_failed: AtomicU64,
+}
+
+pub struct Inner {
+    pub config: Config,
+    pub repo: Repo,
+    pub dialect: Dialect,
+    pub audit: AuditLog,
+    pub secrets: SecretBox,
+    pub hasher: PasswordHasher,
+    /// A hash of a random password, checked when a login names no user (equal timing).
+    pub dummy_password_hash: String,
+    pub engine: Arc<Engine>,
+    pub templates: Templates,
+    pub metrics: Metrics,
+    /// Wakes the scan workers when a job is queued.
+    pub job_queued: tokio::sync::Notify,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Opens the data dir (creating it), the database (migrated), the audit ledger and the
+    /// master key. Jobs a previous process left running are queued again.
+    pub async fn open(config: Config) -> Result<AppState, Error> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let (pool, dialect) = db::connect(&config.database_url()).await?;
+        let repo = Repo { pool };
+        repo.requeue_interrupted_jobs().await?;
+        let audit = AuditLog::open_or_init(&config.data_dir.join("audit"))?;
+        let secrets = SecretBox::open_or_create(&config.data_dir)?;
+        let hasher = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
+        let engine =
+            Engine::builtin("general").map_err(|e| Error::Config(format!("rule pack: {e}")))?;
+        Ok(AppState(Arc::new(Inner {
+            config,
+            repo,
+            dialect,
+            audit,
+            secrets,
+            dummy_password_hash: hasher.hash(&crate::random_token())?,
+            hasher,
+            engine: Arc::new(engine),
+            templates: Templates::new()?,
+            metrics: Metrics::default(),
+            job_queued: tokio::sync::Notify::new(),
+        })))
+    }
+}
