@@ -4,8 +4,8 @@
 
 mod ledger_cmd;
 mod protect_cmd;
-mod watermark_cmd;
 mod serve_cmd;
+mod watermark_cmd;
 
 use std::io::{self, Write};
 use std::path::PathBuf;

@@ -5,6 +5,9 @@
 //! parity within its pair {2j, 2j+1}, so the value moves by at most one unit and the pair
 //! index j — the value's *stable part* — never changes: it keys the mark at trace time.
 
+use crate::entity::days_in_month;
+pub(crate) use crate::entity::{civil_from_days, days_from_civil};
+
 /// Fraction digits beyond this are float noise from a spreadsheet, not precision.
 const MAX_DECIMALS: u32 = 6;
 
@@ -115,7 +118,7 @@ impl DateValue {
         let year = number(&bytes[0..4])?;
         let month = number(&bytes[5..7])?;
         let day = number(&bytes[8..10])?;
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(i64::from(year), month) {
             return None;
         }
         let days = days_from_civil(i64::from(year), month, day);
@@ -173,48 +176,6 @@ fn number(digits: &[u8]) -> Option<u32> {
         byte.is_ascii_digit()
             .then(|| value * 10 + u32::from(byte - b'0'))
     })
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Howard Hinnant's `days_from_civil` (proleptic Gregorian).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// Howard Hinnant's `civil_from_days`.
-pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
