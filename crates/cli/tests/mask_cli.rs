@@ -1,38 +1,14 @@
 //! `shuan mask | unmask | encrypt | decrypt | keygen` end to end on the bundled corpus
 //! (CSV, GBK CSV, NDJSON, Parquet, XLSX, a log file and an SQLite database).
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{arg, corpus, ok, shuan};
 use serde_json::Value;
 use shuan_source::{Input, Row, TableMeta};
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
-}
-
-fn shuan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shuan"))
-        .args(args)
-        .env_remove("SHUAN_MASK_KEY")
-        .output()
-        .expect("shuan runs")
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn scan(target: &str) -> Value {
     let output = ok(shuan(&["scan", "--format", "json", "-q", target]));
@@ -113,7 +89,7 @@ impl Setup {
         let setup = Setup {
             dir: tempfile::tempdir().unwrap(),
         };
-        ok(shuan(&["keygen", path(&setup.key())]));
+        ok(shuan(&["keygen", arg(&setup.key())]));
         std::fs::write(setup.policy(), POLICY).unwrap();
         setup
     }
@@ -135,17 +111,17 @@ fn masked_corpus_keeps_its_shape_hides_every_value_and_unmasks() {
     let masked = setup.join("masked");
     ok(shuan(&[
         "mask",
-        path(&tables),
-        path(&masked),
+        arg(&tables),
+        arg(&masked),
         "--policy",
-        path(&setup.policy()),
+        arg(&setup.policy()),
         "--key-file",
-        path(&setup.key()),
+        arg(&setup.key()),
         "-q",
     ]));
 
-    let before = labels(&scan(path(&tables)));
-    let after = labels(&scan(path(&masked)));
+    let before = labels(&scan(arg(&tables)));
+    let after = labels(&scan(arg(&masked)));
     let mut formats = HashSet::new();
     let mut fpe_values = 0;
     for entry in std::fs::read_dir(&tables).unwrap() {
@@ -217,18 +193,18 @@ fn masked_corpus_keeps_its_shape_hides_every_value_and_unmasks() {
 
     // Unmask with the original scan's labels: FPE columns come back exactly.
     let report = setup.join("report.json");
-    std::fs::write(&report, serde_json::to_vec(&scan(path(&tables))).unwrap()).unwrap();
+    std::fs::write(&report, serde_json::to_vec(&scan(arg(&tables))).unwrap()).unwrap();
     let unmasked = setup.join("unmasked");
     ok(shuan(&[
         "unmask",
-        path(&masked),
-        path(&unmasked),
+        arg(&masked),
+        arg(&unmasked),
         "--policy",
-        path(&setup.policy()),
+        arg(&setup.policy()),
         "--key-file",
-        path(&setup.key()),
+        arg(&setup.key()),
         "--report",
-        path(&report),
+        arg(&report),
         "-q",
     ]));
     let mut restored = 0;
@@ -258,9 +234,9 @@ fn masked_text_has_no_clear_personal_information() {
     let setup = Setup::new();
     let input = corpus().join("text/app.log");
     let output = setup.join("app.log");
-    ok(shuan(&["mask", path(&input), path(&output), "-q"]));
-    let before = scan(path(&input));
-    let after = scan(path(&output));
+    ok(shuan(&["mask", arg(&input), arg(&output), "-q"]));
+    let before = scan(arg(&input));
+    let after = scan(arg(&output));
     let original = std::fs::read_to_string(&input).unwrap();
     let original: Vec<&str> = original.lines().collect();
     let masked = std::fs::read_to_string(&output).unwrap();
@@ -304,7 +280,7 @@ fn masked_text_has_no_clear_personal_information() {
 fn database_tables_are_masked_into_csv_files_and_another_database() {
     let setup = Setup::new();
     let source_db = setup.join("source.db");
-    let sink = shuan_sink::DbSink::connect(&format!("sqlite://{}", path(&source_db))).unwrap();
+    let sink = shuan_sink::DbSink::connect(&format!("sqlite://{}", arg(&source_db))).unwrap();
     let (meta, rows) = read_tables(&corpus().join("tables/t001.csv")).remove(0);
     let mut writer = sink.create_table(&meta).unwrap();
     for row in &rows {
@@ -316,9 +292,9 @@ fn database_tables_are_masked_into_csv_files_and_another_database() {
     let folder = setup.join("csv");
     ok(shuan(&[
         "mask",
-        path(&source_db),
+        arg(&source_db),
         "--to",
-        path(&folder),
+        arg(&folder),
         "-q",
     ]));
     let (_, masked_rows) = read_tables(&folder.join("t001.csv")).remove(0);
@@ -332,9 +308,9 @@ fn database_tables_are_masked_into_csv_files_and_another_database() {
     }));
 
     let copy = setup.join("copy.db");
-    let copy_url = format!("sqlite://{}", path(&copy));
-    ok(shuan(&["mask", path(&source_db), "--to", &copy_url, "-q"]));
-    let report = scan(path(&copy));
+    let copy_url = format!("sqlite://{}", arg(&copy));
+    ok(shuan(&["mask", arg(&source_db), "--to", &copy_url, "-q"]));
+    let report = scan(arg(&copy));
     let table = &report["tables"][0];
     assert_eq!(table["name"], "t001");
     let found: Vec<&str> = table["columns"]
@@ -347,7 +323,7 @@ fn database_tables_are_masked_into_csv_files_and_another_database() {
     assert!(found.is_empty(), "{found:?}");
     // The destination table exists now: it is never overwritten.
     assert_eq!(
-        shuan(&["mask", path(&source_db), "--to", &copy_url, "-q"])
+        shuan(&["mask", arg(&source_db), "--to", &copy_url, "-q"])
             .status
             .code(),
         Some(2)
@@ -362,10 +338,10 @@ fn encrypt_decrypt_round_trip_and_tamper_detection() {
     let opened = setup.join("t008.csv");
     ok(shuan(&[
         "encrypt",
-        path(&input),
-        path(&sealed),
+        arg(&input),
+        arg(&sealed),
         "--key-file",
-        path(&setup.key()),
+        arg(&setup.key()),
         "--key-id",
         "ops-2026",
     ]));
@@ -373,10 +349,10 @@ fn encrypt_decrypt_round_trip_and_tamper_detection() {
     assert!(sealed_bytes.starts_with(b"SHUAN-ENC"));
     ok(shuan(&[
         "decrypt",
-        path(&sealed),
-        path(&opened),
+        arg(&sealed),
+        arg(&opened),
         "--key-file",
-        path(&setup.key()),
+        arg(&setup.key()),
     ]));
     assert_eq!(
         std::fs::read(&opened).unwrap(),
@@ -390,10 +366,10 @@ fn encrypt_decrypt_round_trip_and_tamper_detection() {
     let refused = setup.join("refused.csv");
     let output = shuan(&[
         "decrypt",
-        path(&sealed),
-        path(&refused),
+        arg(&sealed),
+        arg(&refused),
         "--key-file",
-        path(&setup.key()),
+        arg(&setup.key()),
     ]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
@@ -408,10 +384,10 @@ fn encrypt_decrypt_round_trip_and_tamper_detection() {
     std::fs::write(&sealed, &sealed_bytes[..sealed_bytes.len() - 20]).unwrap();
     let output = shuan(&[
         "decrypt",
-        path(&sealed),
-        path(&refused),
+        arg(&sealed),
+        arg(&refused),
         "--key-file",
-        path(&setup.key()),
+        arg(&setup.key()),
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(!refused.exists());
@@ -430,7 +406,7 @@ fn keygen_writes_an_owner_only_key_once() {
         assert_eq!(mode & 0o777, 0o600);
     }
     assert_eq!(
-        shuan(&["keygen", path(&setup.key())]).status.code(),
+        shuan(&["keygen", arg(&setup.key())]).status.code(),
         Some(2),
         "an existing key is never overwritten"
     );
@@ -448,12 +424,12 @@ fn policy_errors_name_their_line_and_keyed_operators_need_a_key() {
     let input = corpus().join("tables/t001.csv");
     let output = shuan(&[
         "mask",
-        path(&input),
-        path(&setup.join("out.csv")),
+        arg(&input),
+        arg(&setup.join("out.csv")),
         "--policy",
-        path(&bad),
+        arg(&bad),
         "--key-file",
-        path(&setup.key()),
+        arg(&setup.key()),
     ]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
@@ -464,10 +440,10 @@ fn policy_errors_name_their_line_and_keyed_operators_need_a_key() {
 
     let output = shuan(&[
         "mask",
-        path(&input),
-        path(&setup.join("out.csv")),
+        arg(&input),
+        arg(&setup.join("out.csv")),
         "--policy",
-        path(&setup.policy()),
+        arg(&setup.policy()),
     ]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
@@ -520,12 +496,12 @@ fn parquet_integers_stay_integers_when_the_operator_keeps_the_type() {
     let fpe = setup.join("fpe.parquet");
     ok(shuan(&[
         "mask",
-        path(&input),
-        path(&fpe),
+        arg(&input),
+        arg(&fpe),
         "--policy",
-        path(&setup.policy()),
+        arg(&setup.policy()),
         "--key-file",
-        path(&setup.key()),
+        arg(&setup.key()),
         "-q",
     ]));
     let (meta, rows) = read_tables(&fpe).remove(0);
@@ -538,15 +514,12 @@ fn parquet_integers_stay_integers_when_the_operator_keeps_the_type() {
         assert_eq!(masked[..3], clear[..3], "FPE keeps the mobile prefix");
     }
     assert_eq!(
-        labels(&scan(path(&fpe)))
-            .values()
-            .next()
-            .map(String::as_str),
+        labels(&scan(arg(&fpe))).values().next().map(String::as_str),
         Some("cn_mobile")
     );
 
     let partial = setup.join("partial.parquet");
-    ok(shuan(&["mask", path(&input), path(&partial), "-q"]));
+    ok(shuan(&["mask", arg(&input), arg(&partial), "-q"]));
     let (meta, rows) = read_tables(&partial).remove(0);
     assert_eq!(
         meta.columns[0].data_type.as_deref(),

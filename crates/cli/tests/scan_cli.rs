@@ -1,15 +1,10 @@
 //! `shuan scan` as a user meets it: exit codes, unreadable inputs next to readable ones,
 //! `--fail-on`, masked samples, rule files, and markup in scanned data kept inert in HTML.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn shuan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shuan"))
-        .args(args)
-        .output()
-        .expect("shuan runs")
-}
+use common::shuan;
+use std::path::Path;
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let path = dir.join(name);

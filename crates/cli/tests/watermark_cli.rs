@@ -1,35 +1,15 @@
 //! `shuan watermark embed | trace` end to end: CSV in, marked copies out, leaks traced after
 //! a spreadsheet round trip (CSV -> XLSX typed as Excel types it -> CSV) and a GBK re-encoding.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+
+use common::{arg, ok, shuan};
 use serde_json::Value;
 use shuan_source::{Input, Row};
 
 const KEY: &str = "00112233445566778899aabbccddeeff";
-
-fn shuan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shuan"))
-        .args(args)
-        .env_remove("SHUAN_WATERMARK_KEY")
-        .output()
-        .expect("shuan runs")
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// A CSV of 3,000 orders: mobile, name, amount, created_at, quantity.
 fn write_orders(path: &Path) {
@@ -65,11 +45,11 @@ fn trace(leaked: &Path, key: &Path, registry: &Path) -> Value {
     let output = ok(shuan(&[
         "watermark",
         "trace",
-        text(leaked),
+        arg(leaked),
         "--key-file",
-        text(key),
+        arg(key),
         "--registry",
-        text(registry),
+        arg(registry),
         "--format",
         "json",
     ]));
@@ -126,14 +106,14 @@ fn watermark_embed_then_trace_through_xlsx_and_gbk() {
         ok(shuan(&[
             "watermark",
             "embed",
-            text(&orders),
-            text(&at(&format!("{recipient}.csv"))),
+            arg(&orders),
+            arg(&at(&format!("{recipient}.csv"))),
             "--recipient",
             recipient,
             "--key-file",
-            text(&key),
+            arg(&key),
             "--registry",
-            text(&registry),
+            arg(&registry),
         ]));
     }
     let registered: Value = serde_json::from_slice(&std::fs::read(&registry).unwrap()).unwrap();
