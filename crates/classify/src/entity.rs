@@ -101,11 +101,16 @@ impl EntitySet {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// The members in priority order (lowest bit first), visiting set bits only.
     pub fn iter(self) -> impl Iterator<Item = Entity> {
-        Entity::ALL
-            .iter()
-            .copied()
-            .filter(move |e| self.contains(*e))
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let index = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                Entity::ALL[index]
+            })
+        })
     }
 }
 

@@ -112,9 +112,9 @@ pub fn match_value(v: &str) -> ValueMatch {
     let alnum = s.digits + s.upper + s.lower;
     if s.ascii_other == 0 {
         if s.digits == b.len() {
-            match_digits(b, &mut m);
+            match_digits(v, &mut m);
         } else {
-            match_alnum(b, &s, &mut m);
+            match_alnum(v, &s, &mut m);
         }
         return m;
     }
@@ -146,14 +146,12 @@ pub fn match_value(v: &str) -> ValueMatch {
     m
 }
 
-fn match_digits(b: &[u8], m: &mut ValueMatch) {
+fn match_digits(v: &str, m: &mut ValueMatch) {
+    let b = v.as_bytes();
     match b.len() {
         6 => m.add_if(Entity::PostalCode, validate::postal_code(b)),
         8 => {
-            m.add_if(
-                Entity::DateOfBirth,
-                validate::birth_date(std::str::from_utf8(b).unwrap_or_default()),
-            );
+            m.add_if(Entity::DateOfBirth, validate::birth_date(v));
             m.add_if(Entity::TaiwanPermit, true);
         }
         11 => m.add_if(Entity::Mobile, validate::mobile(b)),
@@ -187,7 +185,8 @@ fn match_digits(b: &[u8], m: &mut ValueMatch) {
     }
 }
 
-fn match_alnum(b: &[u8], s: &Shape, m: &mut ValueMatch) {
+fn match_alnum(v: &str, s: &Shape, m: &mut ValueMatch) {
+    let b = v.as_bytes();
     match b.len() {
         18 => {
             if let Some(v) = validate::resident_id(b) {
@@ -212,10 +211,7 @@ fn match_alnum(b: &[u8], s: &Shape, m: &mut ValueMatch) {
         m.add_if(Entity::Iccid, validate::iccid(b));
     }
     m.add_if(Entity::Wechat, validate::wechat_id(b));
-    m.add_if(
-        Entity::Gender,
-        dict::is_gender(std::str::from_utf8(b).unwrap_or_default()),
-    );
+    m.add_if(Entity::Gender, dict::is_gender(v));
 }
 
 fn match_han(v: &str, s: &Shape, m: &mut ValueMatch) {
