@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use futures_util::{Stream, TryStreamExt};
+use futures_util::{FutureExt, Stream, TryStreamExt};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
@@ -245,6 +245,28 @@ where
 
 /// Turns a driver error into a message that says what happened and what to do, naming
 /// `source_name` and never the password.
+/// The start of a table's read, run when a reader first asks for rows. An error of `read`
+/// reaches the reader named after the table and scrubbed of secrets.
+fn start_read<Fut>(
+    target: &DbTarget,
+    source: String,
+    read: impl FnOnce(mpsc::Sender<Batch>) -> Fut + Send + 'static,
+) -> StartRead
+where
+    Fut: std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'static,
+{
+    let target = target.clone();
+    Box::new(move |sender| {
+        async move {
+            if let Err(error) = read(sender.clone()).await {
+                // The reader may be gone; then nobody needs the error.
+                let _ = sender.send(Err(db_error(&target, &source, &error))).await;
+            }
+        }
+        .boxed()
+    })
+}
+
 fn db_error(target: &DbTarget, source_name: &str, error: &sqlx::Error) -> SourceError {
     let detail = target.scrub(&error.to_string());
     let message = match hint(error) {

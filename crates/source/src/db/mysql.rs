@@ -4,14 +4,13 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Executor, Row as _};
 use tokio::sync::mpsc;
 
 use super::{
-    Batch, DbTarget, POOL_ACQUIRE_TIMEOUT, RowLayout, ScanOptions, StartRead, TableEntry,
-    connect_timeout_error, db_error, forward_rows, quote_ident,
+    Batch, DbTarget, POOL_ACQUIRE_TIMEOUT, RowLayout, ScanOptions, TableEntry,
+    connect_timeout_error, db_error, forward_rows, quote_ident, start_read,
 };
 use crate::{ColumnMeta, SourceError, TableMeta};
 
@@ -254,19 +253,12 @@ impl Listed {
         } else {
             (format!("{select} LIMIT ?"), Some(opts.sample_rows as u64))
         };
-        let target = target.clone();
         let pool = session.pool.clone();
-        let start: StartRead = Box::new(move |sender| {
-            async move {
-                if layout.selected.is_empty() {
-                    return;
-                }
-                if let Err(error) = read(&pool, sql, limit, &layout, &sender).await {
-                    // The reader may be gone; then nobody needs the error.
-                    let _ = sender.send(Err(db_error(&target, &source, &error))).await;
-                }
+        let start = start_read(target, source, move |sender| async move {
+            if layout.selected.is_empty() {
+                return Ok(());
             }
-            .boxed()
+            read(&pool, sql, limit, &layout, &sender).await
         });
         TableEntry { meta, start }
     }

@@ -3,14 +3,13 @@
 
 use std::str::FromStr;
 
-use futures_util::FutureExt;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Row as _};
 use tokio::sync::mpsc;
 
 use super::{
-    Batch, DbTarget, POOL_ACQUIRE_TIMEOUT, RowLayout, ScanOptions, StartRead, TableEntry,
-    connect_timeout_error, db_error, forward_rows, quote_ident,
+    Batch, DbTarget, POOL_ACQUIRE_TIMEOUT, RowLayout, ScanOptions, TableEntry,
+    connect_timeout_error, db_error, forward_rows, quote_ident, start_read,
 };
 use crate::{ColumnMeta, SourceError, TableMeta};
 
@@ -216,16 +215,9 @@ impl Listed {
                 },
             }
         };
-        let target = target.clone();
         let pool = pool.clone();
-        let start: StartRead = Box::new(move |sender| {
-            async move {
-                if let Err(error) = plan.run(&pool, &layout, &sender).await {
-                    // The reader may be gone; then nobody needs the error.
-                    let _ = sender.send(Err(db_error(&target, &source, &error))).await;
-                }
-            }
-            .boxed()
+        let start = start_read(target, source, move |sender| async move {
+            plan.run(&pool, &layout, &sender).await
         });
         Ok(TableEntry { meta, start })
     }

@@ -1,14 +1,13 @@
 //! SQLite: tables from `sqlite_master`, columns from `pragma_table_info`, comments from the
 //! `-- comment` after a column in the CREATE TABLE text, read-only connections.
 
-use futures_util::FutureExt;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Row as _, SqliteConnection};
 use tokio::sync::mpsc;
 
 use super::{
-    Batch, DbTarget, POOL_ACQUIRE_TIMEOUT, RowLayout, ScanOptions, StartRead, TableEntry, db_error,
-    forward_rows, quote_ident,
+    Batch, DbTarget, POOL_ACQUIRE_TIMEOUT, RowLayout, ScanOptions, TableEntry, db_error,
+    forward_rows, quote_ident, start_read,
 };
 use crate::{ColumnMeta, SourceError, TableMeta};
 
@@ -164,19 +163,12 @@ fn into_entry(
         row_estimate,
         notes,
     };
-    let target = target.clone();
     let pool = pool.clone();
-    let start: StartRead = Box::new(move |sender| {
-        async move {
-            if layout.selected.is_empty() {
-                return;
-            }
-            if let Err(error) = read(&pool, sql, limit, &layout, &sender).await {
-                // The reader may be gone; then nobody needs the error.
-                let _ = sender.send(Err(db_error(&target, &source, &error))).await;
-            }
+    let start = start_read(target, source, move |sender| async move {
+        if layout.selected.is_empty() {
+            return Ok(());
         }
-        .boxed()
+        read(&pool, sql, limit, &layout, &sender).await
     });
     TableEntry { meta, start }
 }
