@@ -4,21 +4,13 @@
 
 import path from 'node:path';
 import { chromium } from '@playwright/test';
-import { DEMO_PASSWORD, REPO_ROOT, startPlatform } from './lib/platform.mjs';
+import { REPO_ROOT, signIn, startPlatform } from './lib/platform.mjs';
 
 const OUT_DIR = path.join(REPO_ROOT, 'docs/img');
 const VIEWPORT = { width: 1366, height: 900 };
-// The column shown on the review page: a sample table's mobile numbers.
+// The column shown on the review page: a sample table's source IP addresses.
 const SHOWN_TABLE = 't001';
 const SHOWN_COLUMN = 'src_ip';
-
-async function signIn(page, username) {
-  await page.goto('/login');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('navigation', { name: 'main' }).waitFor();
-}
 
 /** A review with a reason, so the column page shows a history and the audit trail the review. */
 async function reviewShownColumn(page) {

@@ -66,6 +66,16 @@ async function waitUntilReady(url) {
   }
 }
 
+/** Signs `page` in through the login form (labels in Chinese, the default language) and
+ * waits for the signed-in navigation. */
+export async function signIn(page, username) {
+  await page.goto('/login');
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByRole('navigation', { name: 'main' }).waitFor();
+}
+
 /** A request context signed in through the login form (the same path a browser takes). */
 export async function signedInRequest(baseURL, username) {
   const context = await request.newContext({ baseURL });

@@ -6,9 +6,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { test as base, expect } from '@playwright/test';
-import { DEMO_PASSWORD } from '../lib/platform.mjs';
+import { signIn } from '../lib/platform.mjs';
 
-export { expect };
+export { expect, signIn };
 
 export const test = base.extend({
   baseURL: async ({}, use) => {
@@ -21,14 +21,6 @@ export const test = base.extend({
 /** A token that makes this test's names unique on the shared server. */
 export function uniqueName(prefix) {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
-
-export async function signIn(page, username) {
-  await page.goto('/login');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: '总览' })).toBeVisible();
 }
 
 /** Appends the GB 11643 (ISO 7064 MOD 11-2) check character to 17 digits. */

@@ -30,6 +30,8 @@ test('signs in with the right password only, and signs out', async ({ page }) =>
   await expect(page.getByRole('navigation', { name: 'main' })).toHaveCount(0);
 
   await signIn(page, 'officer_a');
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('heading', { name: '总览' })).toBeVisible();
   await expect(page.getByText('李安全 · 津港数据科技有限公司 · 数据安全负责人')).toBeVisible();
 
   await page.getByRole('button', { name: '退出' }).click();
