@@ -19,7 +19,7 @@ async function reviewShownColumn(page) {
   await page.getByRole('link', { name: SHOWN_COLUMN, exact: true }).click();
   const form = page.getByRole('region', { name: '确认或修正标签' });
   await form.getByLabel('理由').fill('源地址可关联到个人上网行为，确认为个人信息');
-  await form.getByRole('button', { name: '复核' }).click();
+  await form.getByRole('button', { name: '复核', exact: true }).click();
   await page.getByText('已复核', { exact: true }).waitFor();
   return `${new URL(page.url()).pathname}?samples=1`;
 }
@@ -53,7 +53,8 @@ try {
   const reviewPage = await officer.newPage();
   await signIn(reviewPage, 'officer_a');
   const columnUrl = await reviewShownColumn(reviewPage);
-  const tableUrl = await reviewPage.getByRole('link', { name: `← ${SHOWN_TABLE}` }).getAttribute('href');
+  const backToTable = reviewPage.getByRole('link', { name: `← ${SHOWN_TABLE}` });
+  const tableUrl = await backToTable.getAttribute('href');
   await reviewPage.close();
   const signedInPages = [
     ['dashboard', '/'],

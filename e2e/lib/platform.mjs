@@ -70,9 +70,9 @@ async function waitUntilReady(url) {
  * waits for the signed-in navigation. */
 export async function signIn(page, username) {
   await page.goto('/login');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByLabel('用户名', { exact: true }).fill(username);
+  await page.getByLabel('密码', { exact: true }).fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
   await page.getByRole('navigation', { name: 'main' }).waitFor();
 }
 

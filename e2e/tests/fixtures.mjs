@@ -36,7 +36,8 @@ export function personalDataCsv(rows = 30) {
   const given = ['伟', '芳', '娜', '敏', '静', '强', '磊'];
   const lines = ['姓名,身份证号,手机号,会员等级'];
   for (let i = 0; i < rows; i++) {
-    const birth = `19${String(70 + (i % 30))}${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (i % 28)).padStart(2, '0')}`;
+    const twoDigits = (n) => String(n).padStart(2, '0');
+    const birth = `19${70 + (i % 30)}${twoDigits(1 + (i % 12))}${twoDigits(1 + (i % 28))}`;
     const id = residentId(`120101${birth}${String(100 + i)}`);
     const mobile = `138${String(20_000_000 + i * 7_919).padStart(8, '0')}`;
     lines.push(`${surnames[i % 6]}${given[i % 7]},${id},${mobile},${['金卡', '银卡'][i % 2]}`);
@@ -54,7 +55,7 @@ export async function uploadSource(page, { system, fileName, content }) {
     mimeType: 'text/csv',
     buffer: Buffer.from(content),
   });
-  await form.getByRole('button', { name: '保存' }).click();
+  await form.getByRole('button', { name: '保存', exact: true }).click();
   await expect(page).toHaveURL(/\/sources$/);
 }
 
@@ -62,7 +63,8 @@ export async function uploadSource(page, { system, fileName, content }) {
  * job's row there. */
 export async function startScan(page, sourceName) {
   await page.goto('/sources');
-  await page.getByRole('row').filter({ hasText: sourceName }).getByRole('button', { name: '扫描' }).click();
+  const source = page.getByRole('row').filter({ hasText: sourceName });
+  await source.getByRole('button', { name: '扫描', exact: true }).click();
   await expect(page).toHaveURL(/\/jobs$/);
   return page.getByRole('row').filter({ hasText: sourceName });
 }
@@ -82,7 +84,7 @@ export async function scannedColumn(page, columnName) {
   await expectJobSucceeded(await startScan(page, fileName));
   await page.goto('/inventory');
   await page.getByLabel('表名包含').fill(tableName);
-  await page.getByRole('button', { name: '筛选' }).click();
+  await page.getByRole('button', { name: '筛选', exact: true }).click();
   await page.getByRole('link', { name: tableName, exact: true }).click();
   await page.getByRole('link', { name: columnName, exact: true }).click();
   await expect(page.getByRole('heading', { name: columnName, level: 1 })).toBeVisible();
@@ -94,6 +96,6 @@ export async function reviewLevel(page, { levelLabel, reason }) {
   const form = page.getByRole('region', { name: '确认或修正标签' });
   const [levelId] = await form.getByLabel('级别').selectOption({ label: levelLabel });
   await form.getByLabel('理由').fill(reason);
-  await form.getByRole('button', { name: '复核' }).click();
+  await form.getByRole('button', { name: '复核', exact: true }).click();
   return levelId;
 }

@@ -23,9 +23,9 @@ test('signs in with the right password only, and signs out', async ({ page }) =>
   await page.goto('/');
   await expect(page).toHaveURL(/\/login$/);
 
-  await page.getByLabel('用户名').fill('officer_a');
-  await page.getByLabel('密码').fill('not-the-password');
-  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByLabel('用户名', { exact: true }).fill('officer_a');
+  await page.getByLabel('密码', { exact: true }).fill('not-the-password');
+  await page.getByRole('button', { name: '登录', exact: true }).click();
   await expect(page.getByRole('alert')).toHaveText('用户名或密码错误，或账户已被临时锁定');
   await expect(page.getByRole('navigation', { name: 'main' })).toHaveCount(0);
 
@@ -34,7 +34,7 @@ test('signs in with the right password only, and signs out', async ({ page }) =>
   await expect(page.getByRole('heading', { name: '总览' })).toBeVisible();
   await expect(page.getByText('李安全 · 津港数据科技有限公司 · 数据安全负责人')).toBeVisible();
 
-  await page.getByRole('button', { name: '退出' }).click();
+  await page.getByRole('button', { name: '退出', exact: true }).click();
   await expect(page.getByRole('heading', { name: '登录' })).toBeVisible();
   await page.goto('/sources');
   await expect(page).toHaveURL(/\/login$/);
@@ -49,7 +49,7 @@ test('adds a source by uploading a CSV of personal data', async ({ page }) => {
   await expect(row).toHaveCount(1);
   await expect(row.getByRole('cell', { name: '客户关系系统' })).toBeVisible();
   await expect(row.getByRole('cell', { name: '上传文件' })).toBeVisible();
-  await expect(row.getByRole('button', { name: '扫描' })).toBeVisible();
+  await expect(row.getByRole('button', { name: '扫描', exact: true })).toBeVisible();
 });
 
 test('runs a scan and watches its progress until it is done', async ({ page }) => {
@@ -63,7 +63,7 @@ test('runs a scan and watches its progress until it is done', async ({ page }) =
   await form.getByLabel('信息系统').fill('档案系统');
   await form.getByLabel('名称').fill(sourceName);
   await form.getByLabel('路径').fill(tablesDir);
-  await form.getByRole('button', { name: '保存' }).click();
+  await form.getByRole('button', { name: '保存', exact: true }).click();
 
   const job = await startScan(page, sourceName);
   await expect(job.getByText(/排队中|运行中/)).toBeVisible();
@@ -74,7 +74,7 @@ test('runs a scan and watches its progress until it is done', async ({ page }) =
   await expectJobSucceeded(job);
   await expect(progress).toHaveAttribute('value', '100');
   await expect(job).toContainText('40/40');
-  await expect(page.getByRole('button', { name: '取消' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: '取消', exact: true })).toHaveCount(0);
 });
 
 test('reviews a label with a reason, and the history keeps it', async ({ page }) => {
@@ -134,7 +134,8 @@ test('switches the language between 中文 and English, and keeps the choice', a
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 
-  await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Audit trail' }).click();
+  const nav = page.getByRole('navigation', { name: 'main' });
+  await nav.getByRole('link', { name: 'Audit trail' }).click();
   await expect(page.getByRole('heading', { name: 'Audit trail' })).toBeVisible();
   await expect(page.getByRole('status')).toContainText('Audit log integrity verified');
 
@@ -144,7 +145,10 @@ test('switches the language between 中文 and English, and keeps the choice', a
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
 });
 
-test("an operator's user cannot open another operator's table or column", async ({ browser, page }) => {
+test("an operator's user cannot open another operator's table or column", async ({
+  browser,
+  page,
+}) => {
   // Operator B's officer opens its own demo table (the seeded SQLite database) and a column.
   await signIn(page, 'officer_b');
   await page.goto('/inventory');
@@ -162,7 +166,8 @@ test("an operator's user cannot open another operator's table or column", async 
     for (const url of [tableUrl, columnUrl]) {
       const response = await intruder.goto(url);
       expect(response.status()).toBe(404);
-      await expect(intruder.getByRole('heading', { name: '出错了 / Something went wrong' })).toBeVisible();
+      const errorPage = intruder.getByRole('heading', { name: '出错了 / Something went wrong' });
+      await expect(errorPage).toBeVisible();
       await expect(intruder.getByText('applicants')).toHaveCount(0);
     }
     // Nor may it review the column: the form post is refused the same way.
