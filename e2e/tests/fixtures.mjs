@@ -1,5 +1,5 @@
-// What the browser tests share: the platform's URL (started once by global-setup.mjs), the
-// demo sign-in, and the steps several tests take to get a scanned table of their own.
+// What the browser tests share: the platform's URL (started once by global-setup.mjs) and
+// the steps several tests take to get a scanned table of their own.
 //
 // Selectors are roles, labels and visible text (Chinese, the default language), never CSS
 // paths, so the tests follow what a user sees and survive layout changes.
@@ -35,8 +35,8 @@ export function personalDataCsv(rows = 30) {
   const surnames = ['王', '李', '张', '刘', '陈', '杨'];
   const given = ['伟', '芳', '娜', '敏', '静', '强', '磊'];
   const lines = ['姓名,身份证号,手机号,会员等级'];
+  const twoDigits = (n) => String(n).padStart(2, '0');
   for (let i = 0; i < rows; i++) {
-    const twoDigits = (n) => String(n).padStart(2, '0');
     const birth = `19${70 + (i % 30)}${twoDigits(1 + (i % 12))}${twoDigits(1 + (i % 28))}`;
     const id = residentId(`120101${birth}${String(100 + i)}`);
     const mobile = `138${String(20_000_000 + i * 7_919).padStart(8, '0')}`;
