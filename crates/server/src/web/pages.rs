@@ -143,7 +143,7 @@ impl PageContext {
     }
 
     /// Levels of the rule pack with their names in the page's language.
-    fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
+    pub(crate) fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
         let rules = state.engine.rules();
         let names: BTreeMap<String, String> = rules
             .levels
