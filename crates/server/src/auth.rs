@@ -349,7 +349,11 @@ mod tests {
         assert!(!authorize(&regulator_auditor, Action::Supervise, &org));
         let admin = actor(
             Role::PlatformAdmin,
-            OrgRef { id: 0, kind: OrgKind::Platform, regulator_id: None },
+            OrgRef {
+                id: 0,
+                kind: OrgKind::Platform,
+                regulator_id: None,
+            },
         );
         assert!(!authorize(&admin, Action::Supervise, &org));
         assert!(!authorize(&admin, Action::SubmitFilings, &org));

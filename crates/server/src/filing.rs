@@ -20,10 +20,11 @@ use crate::AppState;
 use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, OrgKind, authorize};
 use crate::error::{Error, Result};
+use crate::registry::require_on_filings;
 use crate::registry::{json_column, json_text};
 use crate::repo::{Repo, placeholders};
 use crate::risk_report::{self, RiskReportContent};
-use crate::service::{audit, bounded, require_on, required, visible_org_ids};
+use crate::service::{audit, bounded, required, visible_org_ids};
 use crate::workflow::{Refusal, StateMachine, Transition};
 
 /// The GB/T 43697 levels whose data goes into the catalogs.
@@ -155,7 +156,12 @@ pub enum Party {
     Regulator,
 }
 
-const fn step(from: Status, event: Event, to: Status, by: Party) -> Transition<Status, Event, Party> {
+const fn step(
+    from: Status,
+    event: Event,
+    to: Status,
+    by: Party,
+) -> Transition<Status, Event, Party> {
     Transition {
         from,
         event,
@@ -166,13 +172,48 @@ const fn step(from: Status, event: Event, to: Status, by: Party) -> Transition<S
 
 pub const WORKFLOW: StateMachine<Status, Event, Party> = StateMachine {
     transitions: &[
-        step(Status::Draft, Event::Submit, Status::Submitted, Party::Officer),
-        step(Status::Submitted, Event::StartReview, Status::UnderReview, Party::Regulator),
-        step(Status::Resubmitted, Event::StartReview, Status::UnderReview, Party::Regulator),
-        step(Status::UnderReview, Event::Return, Status::Returned, Party::Regulator),
-        step(Status::UnderReview, Event::Accept, Status::Accepted, Party::Regulator),
-        step(Status::Returned, Event::Resubmit, Status::Resubmitted, Party::Officer),
-        step(Status::Accepted, Event::Amend, Status::Draft, Party::Officer),
+        step(
+            Status::Draft,
+            Event::Submit,
+            Status::Submitted,
+            Party::Officer,
+        ),
+        step(
+            Status::Submitted,
+            Event::StartReview,
+            Status::UnderReview,
+            Party::Regulator,
+        ),
+        step(
+            Status::Resubmitted,
+            Event::StartReview,
+            Status::UnderReview,
+            Party::Regulator,
+        ),
+        step(
+            Status::UnderReview,
+            Event::Return,
+            Status::Returned,
+            Party::Regulator,
+        ),
+        step(
+            Status::UnderReview,
+            Event::Accept,
+            Status::Accepted,
+            Party::Regulator,
+        ),
+        step(
+            Status::Returned,
+            Event::Resubmit,
+            Status::Resubmitted,
+            Party::Officer,
+        ),
+        step(
+            Status::Accepted,
+            Event::Amend,
+            Status::Draft,
+            Party::Officer,
+        ),
     ],
 };
 
@@ -454,7 +495,7 @@ pub struct FilingView {
 /// inventory and the accepted filing.
 pub async fn create(state: &AppState, actor: &Actor, kind: FilingKind, title: &str) -> Result<i64> {
     let org_id = actor.org.id;
-    require_on(state, actor, Action::PrepareFilings, org_id).await?;
+    require_on_filings(state, actor, Action::PrepareFilings, org_id).await?;
     if actor.org.kind != OrgKind::Operator {
         return Err(Error::BadRequest("filings belong to operators".into()));
     }
@@ -517,7 +558,7 @@ pub async fn list(
 
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<FilingView> {
     let filing = state.repo.filing(id).await?;
-    require_on(state, actor, Action::ViewFilings, filing.org_id).await?;
+    require_on_filings(state, actor, Action::ViewFilings, filing.org_id).await?;
     let org = state.repo.organisation(filing.org_id).await?.as_ref();
     let allowed_events = party_of(actor, &org)
         .map(|party| WORKFLOW.events_for(filing.status, party))
@@ -534,7 +575,7 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<FilingView>
 /// The filing, checked editable by `actor` now and of `kind`.
 async fn editable(state: &AppState, actor: &Actor, id: i64, kind: FilingKind) -> Result<Filing> {
     let filing = state.repo.filing(id).await?;
-    require_on(state, actor, Action::PrepareFilings, filing.org_id).await?;
+    require_on_filings(state, actor, Action::PrepareFilings, filing.org_id).await?;
     if filing.kind != kind {
         return Err(Error::BadRequest(format!(
             "this is a {}, not a {}",
@@ -678,7 +719,7 @@ pub async fn transition(
     comment: &str,
 ) -> Result<Status> {
     let filing = state.repo.filing(id).await?;
-    require_on(state, actor, Action::ViewFilings, filing.org_id).await?;
+    require_on_filings(state, actor, Action::ViewFilings, filing.org_id).await?;
     let org = state.repo.organisation(filing.org_id).await?.as_ref();
     let party = party_of(actor, &org).ok_or(Error::Forbidden)?;
     let to = WORKFLOW
@@ -763,7 +804,7 @@ pub async fn version_diff(
 
 /// Reviewed important and core columns of the actor's operator, to pick catalogs from.
 pub async fn catalog_candidates(state: &AppState, actor: &Actor) -> Result<Vec<CatalogEntry>> {
-    require_on(state, actor, Action::PrepareFilings, actor.org.id).await?;
+    require_on_filings(state, actor, Action::PrepareFilings, actor.org.id).await?;
     state.repo.catalog_candidates(actor.org.id).await
 }
 
@@ -1137,8 +1178,16 @@ mod tests {
                 ("activities", "会员注册", &ChangeKind::Changed),
                 ("activities", "风控", &ChangeKind::Added),
                 ("activities", "营销", &ChangeKind::Removed),
-                ("important_catalog", "CRM / db / customers.id_no", &ChangeKind::Removed),
-                ("core_catalog", "CRM / db / customers.id_no", &ChangeKind::Added),
+                (
+                    "important_catalog",
+                    "CRM / db / customers.id_no",
+                    &ChangeKind::Removed
+                ),
+                (
+                    "core_catalog",
+                    "CRM / db / customers.id_no",
+                    &ChangeKind::Added
+                ),
             ]
         );
         assert_eq!(

@@ -11,10 +11,10 @@ use sqlx::any::AnyRow;
 
 use crate::AppState;
 use crate::audit::AuditEntry;
-use crate::auth::{Action, Actor, OrgKind};
+use crate::auth::{Action, Actor, OrgKind, authorize};
 use crate::error::{Error, Result};
 use crate::repo::{Organisation, Repo, placeholders};
-use crate::service::{audit, bounded, require_on, required, visible_orgs};
+use crate::service::{audit, bounded, required, visible_orgs};
 
 /// Most contacts or systems a profile lists.
 const MAX_LIST: usize = 50;
@@ -133,6 +133,25 @@ pub struct OperatorRecord {
 
 // ---- service
 
+/// Like `service::require_on`, but judged by what the actor may see of the registry and
+/// filings: a record it may not view answers 404 even when it may see the organisation's
+/// inventory (a vendor); one it may view but not change answers 403.
+pub(crate) async fn require_on_filings(
+    state: &AppState,
+    actor: &Actor,
+    action: Action,
+    org_id: i64,
+) -> Result<()> {
+    let org = state.repo.organisation(org_id).await?.as_ref();
+    if !authorize(actor, Action::ViewFilings, &org) {
+        Err(Error::NotFound)
+    } else if !authorize(actor, action, &org) {
+        Err(Error::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
 /// The operators `actor` may see in the registry (a regulator's: its jurisdiction; an
 /// operator's users: their own), filtered.
 pub async fn operators(
@@ -181,7 +200,7 @@ fn current_key_decisions(decisions: Vec<KeyDecision>) -> HashMap<i64, KeyDecisio
 }
 
 pub async fn operator(state: &AppState, actor: &Actor, org_id: i64) -> Result<OperatorRecord> {
-    require_on(state, actor, Action::ViewFilings, org_id).await?;
+    require_on_filings(state, actor, Action::ViewFilings, org_id).await?;
     let entry = operators(state, actor, &OperatorFilter::default())
         .await?
         .into_iter()
@@ -243,9 +262,11 @@ pub async fn update_profile(
     org_id: i64,
     input: &ProfileInput,
 ) -> Result<i64> {
-    require_on(state, actor, Action::PrepareFilings, org_id).await?;
+    require_on_filings(state, actor, Action::PrepareFilings, org_id).await?;
     if state.repo.organisation(org_id).await?.kind != OrgKind::Operator {
-        return Err(Error::BadRequest("only operators have a registry profile".into()));
+        return Err(Error::BadRequest(
+            "only operators have a registry profile".into(),
+        ));
     }
     let profile = clean_profile(input)?;
     let version = state
@@ -275,7 +296,7 @@ pub async fn set_key_operator(
     listed: bool,
     reason: &str,
 ) -> Result<()> {
-    require_on(state, actor, Action::Supervise, org_id).await?;
+    require_on_filings(state, actor, Action::Supervise, org_id).await?;
     let reason = required("reason", reason)?;
     let current = current_key_decisions(state.repo.key_decisions(&[org_id]).await?);
     if current.get(&org_id).is_some_and(|d| d.listed) == listed {

@@ -13,7 +13,8 @@ use crate::AppState;
 use crate::auth::{Action, Actor, OrgKind};
 use crate::error::{Error, Result};
 use crate::filing::{CORE, CatalogEntry, FilingContent, FilingKind, IMPORTANT, Sections};
-use crate::service::{bounded, require_on, required};
+use crate::registry::require_on_filings;
+use crate::service::{bounded, required};
 
 /// Where a risk was identified (GB/T 45577 risk identification).
 pub const AREAS: [&str; 4] = [
@@ -149,7 +150,10 @@ impl RiskReportContent {
         let survey = &self.survey;
         Ok(RiskReportContent {
             survey: Survey {
-                important_data_kinds: bounded_list("important_data_kinds", &survey.important_data_kinds)?,
+                important_data_kinds: bounded_list(
+                    "important_data_kinds",
+                    &survey.important_data_kinds,
+                )?,
                 important_data_volume: survey.important_data_volume.max(0),
                 core_data_kinds: bounded_list("core_data_kinds", &survey.core_data_kinds)?,
                 core_data_volume: survey.core_data_volume.max(0),
@@ -311,7 +315,7 @@ pub async fn reminder(state: &AppState, actor: &Actor) -> Result<Option<Reminder
         return Ok(None);
     }
     let org_id = actor.org.id;
-    require_on(state, actor, Action::ViewFilings, org_id).await?;
+    require_on_filings(state, actor, Action::ViewFilings, org_id).await?;
     let last_report = state
         .repo
         .filings(&[org_id], Some(FilingKind::RiskReport))
@@ -321,7 +325,9 @@ pub async fn reminder(state: &AppState, actor: &Actor) -> Result<Option<Reminder
         .map(|f| f.accepted_at)
         .max();
     let filed_important = match accepted_filing(state, org_id).await? {
-        Some(content) if !(content.important_catalog.is_empty() && content.core_catalog.is_empty()) => {
+        Some(content)
+            if !(content.important_catalog.is_empty() && content.core_catalog.is_empty()) =>
+        {
             state
                 .repo
                 .filings(&[org_id], Some(FilingKind::Filing))
@@ -359,12 +365,18 @@ mod tests {
         assert!(!early.due_soon && !early.overdue);
         let month_before = reminder_at(Some(accepted), None, due - 29 * DAY).unwrap();
         assert!(month_before.due_soon && !month_before.overdue);
-        assert!(!reminder_at(Some(accepted), None, due - 31 * DAY).unwrap().due_soon);
+        assert!(
+            !reminder_at(Some(accepted), None, due - 31 * DAY)
+                .unwrap()
+                .due_soon
+        );
         let late = reminder_at(None, Some(accepted), due + DAY).unwrap();
         assert!(late.due_soon && late.overdue);
         // The last report, not the filing, starts the year once there is one.
         assert_eq!(
-            reminder_at(Some(accepted + 100 * DAY), Some(accepted), accepted).unwrap().due_at,
+            reminder_at(Some(accepted + 100 * DAY), Some(accepted), accepted)
+                .unwrap()
+                .due_at,
             due + 100 * DAY
         );
     }
@@ -387,7 +399,11 @@ mod tests {
         };
         assert!(twice.cleaned().is_err());
         let shared = RiskReportContent {
-            risks: vec![risk("R1", "数据库"), risk("R2", "数据库"), risk("R3", "外包方")],
+            risks: vec![
+                risk("R1", "数据库"),
+                risk("R2", "数据库"),
+                risk("R3", "外包方"),
+            ],
             ..RiskReportContent::default()
         };
         assert_eq!(

@@ -46,7 +46,7 @@ pub async fn visible_org_ids(state: &AppState, actor: &Actor, action: Action) ->
         .collect())
 }
 
-pub(crate) async fn require_on(state: &AppState, actor: &Actor, action: Action, org_id: i64) -> Result<()> {
+async fn require_on(state: &AppState, actor: &Actor, action: Action, org_id: i64) -> Result<()> {
     let org = state.repo.organisation(org_id).await?;
     require(actor, action, &org.as_ref())
 }

@@ -91,25 +91,63 @@ mod tests {
 
     const DOOR: StateMachine<Door, Act, Who> = StateMachine {
         transitions: &[
-            Transition { from: Door::Closed, event: Act::Open, to: Door::Open, by: Who::Anyone },
-            Transition { from: Door::Open, event: Act::Close, to: Door::Closed, by: Who::Anyone },
-            Transition { from: Door::Closed, event: Act::Lock, to: Door::Locked, by: Who::Keeper },
-            Transition { from: Door::Locked, event: Act::Unlock, to: Door::Closed, by: Who::Keeper },
+            Transition {
+                from: Door::Closed,
+                event: Act::Open,
+                to: Door::Open,
+                by: Who::Anyone,
+            },
+            Transition {
+                from: Door::Open,
+                event: Act::Close,
+                to: Door::Closed,
+                by: Who::Anyone,
+            },
+            Transition {
+                from: Door::Closed,
+                event: Act::Lock,
+                to: Door::Locked,
+                by: Who::Keeper,
+            },
+            Transition {
+                from: Door::Locked,
+                event: Act::Unlock,
+                to: Door::Closed,
+                by: Who::Keeper,
+            },
         ],
     };
 
     #[test]
     fn allowed_events_lead_to_their_state() {
-        assert_eq!(DOOR.fire(Door::Closed, Act::Open, Who::Anyone), Ok(Door::Open));
-        assert_eq!(DOOR.fire(Door::Closed, Act::Lock, Who::Keeper), Ok(Door::Locked));
-        assert_eq!(DOOR.fire(Door::Locked, Act::Unlock, Who::Keeper), Ok(Door::Closed));
+        assert_eq!(
+            DOOR.fire(Door::Closed, Act::Open, Who::Anyone),
+            Ok(Door::Open)
+        );
+        assert_eq!(
+            DOOR.fire(Door::Closed, Act::Lock, Who::Keeper),
+            Ok(Door::Locked)
+        );
+        assert_eq!(
+            DOOR.fire(Door::Locked, Act::Unlock, Who::Keeper),
+            Ok(Door::Closed)
+        );
     }
 
     #[test]
     fn refusals_tell_wrong_state_from_wrong_party() {
-        assert_eq!(DOOR.fire(Door::Open, Act::Lock, Who::Keeper), Err(Refusal::NotNow));
-        assert_eq!(DOOR.fire(Door::Locked, Act::Open, Who::Anyone), Err(Refusal::NotNow));
-        assert_eq!(DOOR.fire(Door::Closed, Act::Lock, Who::Anyone), Err(Refusal::WrongParty));
+        assert_eq!(
+            DOOR.fire(Door::Open, Act::Lock, Who::Keeper),
+            Err(Refusal::NotNow)
+        );
+        assert_eq!(
+            DOOR.fire(Door::Locked, Act::Open, Who::Anyone),
+            Err(Refusal::NotNow)
+        );
+        assert_eq!(
+            DOOR.fire(Door::Closed, Act::Lock, Who::Anyone),
+            Err(Refusal::WrongParty)
+        );
     }
 
     #[test]

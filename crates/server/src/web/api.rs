@@ -28,7 +28,11 @@ pub struct Endpoint {
     pub body: Option<&'static str>,
 }
 
-pub(crate) const fn endpoint(method: &'static str, path: &'static str, summary: &'static str) -> Endpoint {
+pub(crate) const fn endpoint(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+) -> Endpoint {
     Endpoint {
         method,
         path,

@@ -173,8 +173,7 @@ struct KindQuery {
 }
 
 fn kind(text: &str) -> Result<FilingKind> {
-    FilingKind::parse(text)
-        .ok_or_else(|| Error::BadRequest("kind is filing or risk_report".into()))
+    FilingKind::parse(text).ok_or_else(|| Error::BadRequest("kind is filing or risk_report".into()))
 }
 
 async fn filings(

@@ -24,11 +24,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../../templates/audit.html")),
     ("error.html", include_str!("../../templates/error.html")),
     // Registry and filing (issue 8).
-    ("registry.html", include_str!("../../templates/registry.html")),
-    ("operator.html", include_str!("../../templates/operator.html")),
+    (
+        "registry.html",
+        include_str!("../../templates/registry.html"),
+    ),
+    (
+        "operator.html",
+        include_str!("../../templates/operator.html"),
+    ),
     ("filings.html", include_str!("../../templates/filings.html")),
     ("filing.html", include_str!("../../templates/filing.html")),
-    ("filing_diff.html", include_str!("../../templates/filing_diff.html")),
+    (
+        "filing_diff.html",
+        include_str!("../../templates/filing_diff.html"),
+    ),
 ];
 
 pub struct Templates {
