@@ -324,6 +324,14 @@ impl FilingContent {
     }
 }
 
+fn empty_content(kind: FilingKind) -> Value {
+    match kind {
+        FilingKind::Filing => serde_json::to_value(FilingContent::default()),
+        FilingKind::RiskReport => serde_json::to_value(RiskReportContent::default()),
+    }
+    .expect("empty content serialises")
+}
+
 fn sections_of(kind: FilingKind, content: &Value) -> Result<Sections> {
     let broken = |e: serde_json::Error| Error::Config(format!("stored filing content: {e}"));
     Ok(match kind {
@@ -448,6 +456,8 @@ pub struct Filing {
     pub kind: FilingKind,
     pub title: String,
     pub status: Status,
+    /// The working copy for those who prepare it; others read the last submitted version
+    /// while the operator edits (see [`get`]).
     pub draft: Value,
     pub versions: i64,
     /// The version the regulator accepted last (0: none yet).
@@ -507,10 +517,7 @@ pub async fn create(state: &AppState, actor: &Actor, kind: FilingKind, title: &s
                     "the operator has a filing already: amend it".into(),
                 ));
             }
-            (
-                "数据安全信息备案".to_owned(),
-                serde_json::to_value(FilingContent::default()).expect("serialises"),
-            )
+            ("数据安全信息备案".to_owned(), empty_content(kind))
         }
         FilingKind::RiskReport => {
             if existing.iter().any(|f| f.status != Status::Accepted) {
@@ -563,10 +570,21 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<FilingView>
     let allowed_events = party_of(actor, &org)
         .map(|party| WORKFLOW.events_for(filing.status, party))
         .unwrap_or_default();
+    let prepares = authorize(actor, Action::PrepareFilings, &org);
+    let versions = state.repo.filing_versions(id).await?;
+    let mut filing = filing;
+    if !prepares && filing.status.editable() {
+        // A draft being written is the operator's own until it is submitted: others read the
+        // last submitted version (or nothing before the first submission).
+        filing.draft = match versions.last() {
+            Some(version) => version.content.clone(),
+            None => empty_content(filing.kind),
+        };
+    }
     Ok(FilingView {
-        can_edit: filing.status.editable() && authorize(actor, Action::PrepareFilings, &org),
-        versions: state.repo.filing_versions(id).await?,
+        can_edit: filing.status.editable() && prepares,
         events: state.repo.filing_events(id).await?,
+        versions,
         allowed_events,
         filing,
     })

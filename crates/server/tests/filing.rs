@@ -542,6 +542,22 @@ on_both_backends!(filing_workflow_each_step_and_who_may_take_it, |app| {
         ok(&transition(app, &officer_a, id, "amend", "").await, "amend")["status"],
         "draft"
     );
+    // The operator's new draft stays its own until submitted: the regulator reads the
+    // accepted version.
+    ok(
+        &app.post_json(
+            &draft,
+            &officer_a,
+            json!({"activities": [activity("新业务", "试运行")], "catalog_columns": []}),
+        )
+        .await,
+        "amended draft",
+    );
+    let seen = ok(
+        &app.get(&format!("/api/v1/filings/{id}"), &regulator).await,
+        "regulator reads the filed version",
+    );
+    assert_eq!(seen["filing"]["draft"]["activities"][1]["name"], "风控");
     let regulators_list = ok(
         &app.get("/api/v1/registry/operators?filing_status=draft", &regulator)
             .await,
@@ -681,11 +697,12 @@ on_both_backends!(risk_report_is_prefilled_reviewed_and_reminded, |app| {
             .await,
         "risks",
     );
-    let saved = ok(
+    // The regulator sees nothing of the report before it is submitted, then the filed text.
+    let unsent = ok(
         &app.get(&format!("/api/v1/filings/{id}"), &regulator).await,
         "regulator reads",
     );
-    assert_eq!(saved["filing"]["draft"]["risks"][1]["reference"], "R2");
+    assert_eq!(unsent["filing"]["draft"]["risks"], json!([]));
     for (session, event) in [
         (&officer_a, "submit"),
         (&regulator, "start_review"),
@@ -693,6 +710,11 @@ on_both_backends!(risk_report_is_prefilled_reviewed_and_reminded, |app| {
     ] {
         ok(&transition(app, session, id, event, "").await, event);
     }
+    let filed = ok(
+        &app.get(&format!("/api/v1/filings/{id}"), &regulator).await,
+        "regulator reads",
+    );
+    assert_eq!(filed["filing"]["draft"]["risks"][1]["reference"], "R2");
     // A new year starts with the accepted report.
     let reminder = ok(
         &app.get("/api/v1/filings/reminder", &officer_a).await,
@@ -837,6 +859,41 @@ on_both_backends!(
                     .all(|e| e["org"]["id"] != a)
             );
         }
+        // Without the session's CSRF token nothing moves, even for the regulator whose move
+        // it is.
+        let regulator = app.login("regulator").await;
+        for path in [
+            format!("/api/v1/filings/{filing}/transition"),
+            format!("/filings/{filing}/transition"),
+        ] {
+            let forged = app
+                .send(
+                    axum::http::Request::post(&path)
+                        .header(axum::http::header::COOKIE, &regulator.cookie)
+                        .header(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/x-www-form-urlencoded",
+                        )
+                        .body(axum::body::Body::from("event=start_review"))
+                        .unwrap(),
+                )
+                .await;
+            status(&forged, StatusCode::FORBIDDEN, &path);
+        }
+        // Oversized drafts are refused whole.
+        let risks: Vec<Value> = (0..501)
+            .map(|i| json!({"area": "technology", "source": "s", "description": format!("d{i}"), "severity": "low"}))
+            .collect();
+        status(
+            &app.post_json(
+                &format!("/api/v1/filings/{report}/draft"),
+                &officer_a,
+                json!({ "risks": risks }),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "501 risks",
+        );
         // B cannot put A's columns in its own catalog.
         let b_filing = ok(
             &app.post_json("/api/v1/filings", &officer_b, json!({"kind": "filing"}))
@@ -845,6 +902,19 @@ on_both_backends!(
         )["id"]
             .as_i64()
             .unwrap();
+        let activities: Vec<Value> = (0..201)
+            .map(|i| activity(&format!("活动{i}"), "x"))
+            .collect();
+        status(
+            &app.post_json(
+                &format!("/api/v1/filings/{b_filing}/draft"),
+                &officer_b,
+                json!({ "activities": activities }),
+            )
+            .await,
+            StatusCode::BAD_REQUEST,
+            "201 activities",
+        );
         let stolen = app
             .post_json(
                 &format!("/api/v1/filings/{b_filing}/draft"),
