@@ -232,7 +232,10 @@ pub async fn prefill(state: &AppState, org_id: i64) -> Result<RiskReportContent>
     if let Some(profile) = state.repo.current_profiles(&[org_id]).await?.pop() {
         systems.extend(profile.fields.systems);
     }
-    let accepted = accepted_filing(state, org_id).await?.unwrap_or_default();
+    let accepted = accepted_filing(state, org_id)
+        .await?
+        .map(|(_, content)| content)
+        .unwrap_or_default();
     let mut measures: Vec<&str> = accepted
         .activities
         .iter()
@@ -258,8 +261,8 @@ pub async fn prefill(state: &AppState, org_id: i64) -> Result<RiskReportContent>
     })
 }
 
-/// The content of the operator's filing as the regulator last accepted it.
-async fn accepted_filing(state: &AppState, org_id: i64) -> Result<Option<FilingContent>> {
+/// The operator's filing as the regulator last accepted it: when, and its content.
+async fn accepted_filing(state: &AppState, org_id: i64) -> Result<Option<(i64, FilingContent)>> {
     let Some(filing) = state
         .repo
         .filings(&[org_id], Some(FilingKind::Filing))
@@ -276,9 +279,9 @@ async fn accepted_filing(state: &AppState, org_id: i64) -> Result<Option<FilingC
         .into_iter()
         .find(|v| v.version == filing.accepted_version)
         .ok_or_else(|| Error::Config(format!("filing {} lost its accepted version", filing.id)))?;
-    serde_json::from_value(version.content)
-        .map(Some)
-        .map_err(|e| Error::Config(format!("stored filing content: {e}")))
+    let content = serde_json::from_value(version.content)
+        .map_err(|e| Error::Config(format!("stored filing content: {e}")))?;
+    Ok(Some((filing.accepted_at, content)))
 }
 
 /// When the next report is due, for an operator that holds important or core data.
@@ -324,19 +327,12 @@ pub async fn reminder(state: &AppState, actor: &Actor) -> Result<Option<Reminder
         .filter(|f| f.accepted_version > 0)
         .map(|f| f.accepted_at)
         .max();
-    let filed_important = match accepted_filing(state, org_id).await? {
-        Some(content)
-            if !(content.important_catalog.is_empty() && content.core_catalog.is_empty()) =>
-        {
-            state
-                .repo
-                .filings(&[org_id], Some(FilingKind::Filing))
-                .await?
-                .first()
-                .map(|f| f.accepted_at)
-        }
-        _ => None,
-    };
+    let filed_important = accepted_filing(state, org_id)
+        .await?
+        .filter(|(_, content)| {
+            !(content.important_catalog.is_empty() && content.core_catalog.is_empty())
+        })
+        .map(|(accepted_at, _)| accepted_at);
     Ok(reminder_at(last_report, filed_important, crate::now()))
 }
 
