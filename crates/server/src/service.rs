@@ -51,11 +51,11 @@ async fn require_on(state: &AppState, actor: &Actor, action: Action, org_id: i64
     require(actor, action, &org.as_ref())
 }
 
-async fn audit(state: &AppState, entry: AuditEntry) -> Result<()> {
+pub(crate) async fn audit(state: &AppState, entry: AuditEntry) -> Result<()> {
     state.audit.record(entry).await
 }
 
-fn bounded(field: &str, text: &str) -> Result<String> {
+pub(crate) fn bounded(field: &str, text: &str) -> Result<String> {
     let text = text.trim();
     if text.chars().count() > MAX_TEXT {
         return Err(Error::BadRequest(format!(
@@ -65,7 +65,7 @@ fn bounded(field: &str, text: &str) -> Result<String> {
     Ok(text.to_owned())
 }
 
-fn required(field: &str, text: &str) -> Result<String> {
+pub(crate) fn required(field: &str, text: &str) -> Result<String> {
     let text = bounded(field, text)?;
     if text.is_empty() {
         return Err(Error::BadRequest(format!("{field} is required")));

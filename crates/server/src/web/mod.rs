@@ -2,6 +2,8 @@
 //! headers, body limits, and the small operational endpoints.
 
 pub mod api;
+pub mod filing_api;
+pub mod filing_pages;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
@@ -65,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
+        .merge(filing_pages::routes())
         .merge(api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)

@@ -83,12 +83,12 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// The language of the request (`?lang=` first, then the cookie) and its path, for the
 /// language switch to come back to.
 pub struct PageContext {
-    lang: Lang,
+    pub(crate) lang: Lang,
     path: String,
     identity: Option<Identity>,
 }
@@ -114,13 +114,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 }
 
 impl PageContext {
-    fn identity(&self) -> Result<&Identity, PageError> {
+    pub(crate) fn identity(&self) -> Result<&Identity, PageError> {
         self.identity
             .as_ref()
             .ok_or(PageError(Error::Unauthenticated))
     }
 
-    fn render(
+    pub(crate) fn render(
         &self,
         state: &AppState,
         template: &str,
@@ -143,7 +143,7 @@ impl PageContext {
     }
 
     /// Levels of the rule pack with their names in the page's language.
-    fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
+    pub(crate) fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
         let rules = state.engine.rules();
         let names: BTreeMap<String, String> = rules
             .levels
@@ -169,7 +169,7 @@ impl PageContext {
     }
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 

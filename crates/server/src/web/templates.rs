@@ -23,6 +23,21 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("column.html", include_str!("../../templates/column.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    // Registry and filing (issue 8).
+    (
+        "registry.html",
+        include_str!("../../templates/registry.html"),
+    ),
+    (
+        "operator.html",
+        include_str!("../../templates/operator.html"),
+    ),
+    ("filings.html", include_str!("../../templates/filings.html")),
+    ("filing.html", include_str!("../../templates/filing.html")),
+    (
+        "filing_diff.html",
+        include_str!("../../templates/filing_diff.html"),
+    ),
 ];
 
 pub struct Templates {
