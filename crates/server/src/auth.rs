@@ -103,6 +103,13 @@ pub enum Action {
     ViewAudit,
     /// Create users in the organisation.
     ManageUsers,
+    /// See assessments (questionnaire answers, evidence, conclusions) and campaign reports.
+    ViewAssessment,
+    /// Answer and submit the organisation's own assessments.
+    AnswerAssessment,
+    /// Send campaigns (on the regulator itself) and record review conclusions (on its
+    /// operators): regulator work, never an operator's on itself.
+    ManageCampaigns,
 }
 
 /// An organisation as authorisation sees it.
@@ -156,13 +163,18 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     match (actor.role, relation) {
         (Role::PlatformAdmin, Relation::Platform) => true,
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit)
+            matches!(
+                action,
+                ViewInventory | ViewAudit | ViewAssessment | ManageCampaigns
+            )
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit)
+            matches!(action, ViewInventory | ViewAudit | ViewAssessment)
         }
-        (Role::SecurityOfficer, Relation::Own) => true,
-        (Role::DataAdmin, Relation::Own) => !matches!(action, ViewAudit | ManageUsers),
+        (Role::SecurityOfficer, Relation::Own) => !matches!(action, ManageCampaigns),
+        (Role::DataAdmin, Relation::Own) => {
+            !matches!(action, ViewAudit | ManageUsers | ManageCampaigns)
+        }
         (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
         _ => false,
     }
@@ -278,6 +290,9 @@ mod tests {
                 Action::RunScan,
                 Action::ViewAudit,
                 Action::ManageUsers,
+                Action::ViewAssessment,
+                Action::AnswerAssessment,
+                Action::ManageCampaigns,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -295,6 +310,32 @@ mod tests {
         assert!(!authorize(&staff, Action::ViewInventory, &operator(20, 2)));
         assert!(!authorize(&staff, Action::ReviewLabel, &operator(10, 1)));
         assert!(!authorize(&staff, Action::ViewSamples, &operator(10, 1)));
+        assert!(authorize(&staff, Action::ManageCampaigns, &operator(10, 1)));
+        assert!(!authorize(
+            &staff,
+            Action::ManageCampaigns,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(
+            &staff,
+            Action::AnswerAssessment,
+            &operator(10, 1)
+        ));
+    }
+
+    #[test]
+    fn operators_answer_assessments_but_never_conclude_them() {
+        let org = operator(10, 1);
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let a = actor(role, org.clone());
+            assert!(authorize(&a, Action::AnswerAssessment, &org), "{role:?}");
+            assert!(!authorize(&a, Action::ManageCampaigns, &org), "{role:?}");
+        }
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewAssessment, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewAssessment, &org));
+        assert!(!authorize(&auditor, Action::AnswerAssessment, &org));
     }
 
     #[test]

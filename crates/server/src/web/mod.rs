@@ -2,6 +2,7 @@
 //! headers, body limits, and the small operational endpoints.
 
 pub mod api;
+pub mod assessment;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
@@ -62,10 +63,15 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/sources/upload", axum::routing::post(pages::upload))
         .route(api::UPLOAD_PATH, axum::routing::post(api::upload))
+        .route(
+            assessment::EVIDENCE_PATH,
+            axum::routing::post(assessment::upload_evidence),
+        )
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(assessment::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)
         .route("/healthz", get(|| async { "ok" }))

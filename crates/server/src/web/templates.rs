@@ -23,6 +23,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("column.html", include_str!("../../templates/column.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    (
+        "assessments.html",
+        include_str!("../../templates/assessments.html"),
+    ),
+    (
+        "campaign.html",
+        include_str!("../../templates/campaign.html"),
+    ),
+    (
+        "assessment.html",
+        include_str!("../../templates/assessment.html"),
+    ),
 ];
 
 pub struct Templates {
