@@ -217,13 +217,13 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("mean", "平均", "Mean"),
     ("overall", "总体", "Overall"),
     ("legend", "图例", "Legend"),
+    ("export_report_csv", "导出 CSV", "Export CSV"),
     ("unanswered", "未作答", "unanswered"),
     (
         "distribution",
         "总体结果分布",
         "Distribution of overall results",
     ),
-    ("export_csv", "导出 CSV", "Export CSV"),
     (
         "rule_maturity",
         "过程域等级为所填等级；总体等级为全部适用过程域均达到的等级（各过程域等级的最低值），有未作答的适用过程域时不定级。",
