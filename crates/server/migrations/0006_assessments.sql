@@ -1,13 +1,26 @@
 -- Assessments and campaigns (issue 8): a regulator sends a questionnaire library to operators
 -- with a deadline; each operator answers per requirement, with evidence files, and submits; a
--- reviewer of the regulator records a conclusion. Libraries are the bundled ones of
--- shuan-assess, named by ref_id and version.
+-- reviewer of the regulator records a conclusion. A campaign's library is a bundled one of
+-- shuan-assess (library_id NULL, named by library_ref) or one a regulator imported.
+CREATE TABLE assessment_libraries (
+    id @ID@,
+    org_id BIGINT NOT NULL REFERENCES organisations (id),
+    ref_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    yaml TEXT NOT NULL,
+    imported_by BIGINT NOT NULL REFERENCES users (id),
+    imported_at BIGINT NOT NULL,
+    UNIQUE (org_id, ref_id, version)
+);
+
 CREATE TABLE assessment_campaigns (
     id @ID@,
     regulator_id BIGINT NOT NULL REFERENCES organisations (id),
     title TEXT NOT NULL,
     library_ref TEXT NOT NULL,
     library_version BIGINT NOT NULL,
+    library_id BIGINT REFERENCES assessment_libraries (id),
     deadline BIGINT NOT NULL,
     created_by BIGINT NOT NULL REFERENCES users (id),
     created_at BIGINT NOT NULL

@@ -1,5 +1,6 @@
-//! Assessments and campaigns (自查、合规评估、DSMM): a regulator sends a bundled questionnaire
-//! library (`shuan-assess`) to operators in its jurisdiction with a deadline; each operator
+//! Assessments and campaigns (自查、合规评估、DSMM): a regulator sends a questionnaire library
+//! (one bundled with `shuan-assess`, or a CISO-Assistant-shaped one it imported) to operators
+//! in its jurisdiction with a deadline; each operator
 //! answers every requirement (a result or a level, a comment, evidence files) and submits; a
 //! reviewer of the regulator records a conclusion, accepting or returning the assessment; the
 //! regulator reads one report per campaign (the heatmap of operators × process areas or
@@ -9,6 +10,7 @@
 //! Every function authorises through [`require`] and appends what changed to the audit trail,
 //! as `service.rs` does; the SQL is here, next to the one feature that uses it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -32,11 +34,135 @@ pub fn libraries() -> &'static [Library] {
     LIBRARIES.get_or_init(shuan_assess::bundled::bundled_libraries)
 }
 
-fn library(ref_id: &str) -> Result<&'static Library> {
-    libraries()
-        .iter()
-        .find(|l| l.ref_id == ref_id)
-        .ok_or_else(|| Error::BadRequest(format!("no questionnaire library {ref_id:?}")))
+/// How a request names a library: a bundled one by its `ref_id`, an imported one as
+/// `imported:<id>`.
+const IMPORTED_PREFIX: &str = "imported:";
+
+/// The library of a campaign: bundled (`library_id` none) or imported (parsed from the
+/// stored YAML, which was validated when it was imported).
+async fn campaign_library(
+    state: &AppState,
+    library_ref: &str,
+    library_id: Option<i64>,
+) -> Result<Cow<'static, Library>> {
+    match library_id {
+        None => libraries()
+            .iter()
+            .find(|l| l.ref_id == library_ref)
+            .map(Cow::Borrowed)
+            .ok_or_else(|| Error::BadRequest(format!("no questionnaire library {library_ref:?}"))),
+        Some(id) => Ok(Cow::Owned(imported_library(state, id).await?.1)),
+    }
+}
+
+/// An imported library: its owner and the parsed library.
+async fn imported_library(state: &AppState, id: i64) -> Result<(i64, Library)> {
+    let row = sqlx::query("SELECT org_id, yaml FROM assessment_libraries WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.repo.pool)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let yaml: String = row.try_get("yaml")?;
+    let library = Library::parse(&yaml)
+        .map_err(|e| Error::Config(format!("stored library {id} no longer parses: {e}")))?;
+    Ok((row.try_get("org_id")?, library))
+}
+
+/// A library a regulator imported, as lists show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportedLibrary {
+    pub id: i64,
+    pub org_id: i64,
+    pub ref_id: String,
+    pub version: i64,
+    pub name: String,
+    pub imported_at: i64,
+}
+
+/// Checks, before an upload is read, that the actor may import libraries: regulator staff,
+/// for its own regulator.
+pub async fn may_import(actor: &Actor) -> Result<i64> {
+    if actor.org.kind != OrgKind::Regulator {
+        return Err(Error::Forbidden);
+    }
+    require(actor, Action::ManageCampaigns, &actor.org)?;
+    Ok(actor.org.id)
+}
+
+/// Imports a library (CISO Assistant framework shape) for the actor's regulator; every
+/// validation problem is returned, each naming its node.
+pub async fn import_library(state: &AppState, actor: &Actor, yaml: &str) -> Result<i64> {
+    let org_id = may_import(actor).await?;
+    let library = Library::parse(yaml).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let taken = sqlx::query(
+        "SELECT id FROM assessment_libraries WHERE org_id = $1 AND ref_id = $2 AND version = $3",
+    )
+    .bind(org_id)
+    .bind(&library.ref_id)
+    .bind(i64::from(library.version))
+    .fetch_optional(&state.repo.pool)
+    .await?;
+    if taken.is_some() {
+        return Err(Error::BadRequest(format!(
+            "{} version {} is already imported; raise the version to import a change",
+            library.ref_id, library.version
+        )));
+    }
+    let id: i64 = sqlx::query(
+        "INSERT INTO assessment_libraries \
+         (org_id, ref_id, version, name, yaml, imported_by, imported_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(org_id)
+    .bind(&library.ref_id)
+    .bind(i64::from(library.version))
+    .bind(library.name.original())
+    .bind(yaml)
+    .bind(actor.user_id)
+    .bind(crate::now())
+    .fetch_one(&state.repo.pool)
+    .await?
+    .try_get(0)?;
+    audit(
+        state,
+        actor,
+        org_id,
+        "library_import",
+        format!("library:{id}"),
+        format!(
+            "{} v{} ({} requirements)",
+            library.ref_id,
+            library.version,
+            library.framework.assessable().count()
+        ),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The imported libraries of the regulators whose assessments the actor may view.
+pub async fn imported_libraries(state: &AppState, actor: &Actor) -> Result<Vec<ImportedLibrary>> {
+    let visible = crate::service::visible_org_ids(state, actor, Action::ViewAssessment).await?;
+    let rows = sqlx::query(
+        "SELECT id, org_id, ref_id, version, name, imported_at FROM assessment_libraries ORDER BY id",
+    )
+    .fetch_all(&state.repo.pool)
+    .await?;
+    let mut libraries = Vec::new();
+    for row in &rows {
+        let library = ImportedLibrary {
+            id: row.try_get("id")?,
+            org_id: row.try_get("org_id")?,
+            ref_id: row.try_get("ref_id")?,
+            version: row.try_get("version")?,
+            name: row.try_get("name")?,
+            imported_at: row.try_get("imported_at")?,
+        };
+        if visible.contains(&library.org_id) {
+            libraries.push(library);
+        }
+    }
+    Ok(libraries)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -83,6 +209,8 @@ pub struct Campaign {
     pub title: String,
     pub library_ref: String,
     pub library_version: i64,
+    /// An imported library's id; none for a bundled one.
+    pub library_id: Option<i64>,
     pub deadline: i64,
     pub created_at: i64,
 }
@@ -95,6 +223,7 @@ impl Campaign {
             title: row.try_get("title")?,
             library_ref: row.try_get("library_ref")?,
             library_version: row.try_get("library_version")?,
+            library_id: row.try_get("library_id")?,
             deadline: row.try_get("deadline")?,
             created_at: row.try_get("created_at")?,
         })
@@ -114,11 +243,12 @@ pub struct Assessment {
     pub reviewed_at: Option<i64>,
     pub title: String,
     pub library_ref: String,
+    pub library_id: Option<i64>,
     pub deadline: i64,
 }
 
 const ASSESSMENT_COLUMNS: &str = "a.id, a.campaign_id, a.org_id, o.name AS org_name, a.status, \
-     a.submitted_at, a.conclusion, a.reviewed_at, c.title, c.library_ref, c.deadline \
+     a.submitted_at, a.conclusion, a.reviewed_at, c.title, c.library_ref, c.library_id, c.deadline \
      FROM assessments a JOIN organisations o ON o.id = a.org_id \
      JOIN assessment_campaigns c ON c.id = a.campaign_id";
 
@@ -136,6 +266,7 @@ impl Assessment {
             reviewed_at: row.try_get("reviewed_at")?,
             title: row.try_get("title")?,
             library_ref: row.try_get("library_ref")?,
+            library_id: row.try_get("library_id")?,
             deadline: row.try_get("deadline")?,
         })
     }
@@ -162,7 +293,8 @@ pub struct Evidence {
 /// What a regulator asks for when it sends a campaign.
 pub struct NewCampaign<'a> {
     pub title: &'a str,
-    pub library_ref: &'a str,
+    /// A bundled library's `ref_id`, or `imported:<id>`.
+    pub library: &'a str,
     /// Unix seconds; answers are refused after it (unless the assessment was returned).
     pub deadline: i64,
     /// The operators; `None` = every operator in the regulator's jurisdiction.
@@ -205,7 +337,20 @@ pub async fn create_campaign(state: &AppState, actor: &Actor, new: NewCampaign<'
     if title.is_empty() {
         return Err(Error::BadRequest("title is required".into()));
     }
-    let library = library(new.library_ref)?;
+    let (library, library_id) = match new.library.strip_prefix(IMPORTED_PREFIX) {
+        Some(id) => {
+            let id: i64 = id
+                .parse()
+                .map_err(|_| Error::BadRequest("an imported library is named by its id".into()))?;
+            let (owner, library) = imported_library(state, id).await?;
+            // Another regulator's library is "not found", as everywhere.
+            if owner != actor.org.id {
+                return Err(Error::NotFound);
+            }
+            (Cow::Owned(library), Some(id))
+        }
+        None => (campaign_library(state, new.library, None).await?, None),
+    };
     if new.deadline <= crate::now() {
         return Err(Error::BadRequest(
             "the deadline must be in the future".into(),
@@ -240,13 +385,14 @@ pub async fn create_campaign(state: &AppState, actor: &Actor, new: NewCampaign<'
     let mut tx = state.repo.pool.begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO assessment_campaigns \
-         (regulator_id, title, library_ref, library_version, deadline, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+         (regulator_id, title, library_ref, library_version, library_id, deadline, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(actor.org.id)
     .bind(&title)
     .bind(&library.ref_id)
     .bind(i64::from(library.version))
+    .bind(library_id)
     .bind(new.deadline)
     .bind(actor.user_id)
     .bind(now)
@@ -315,7 +461,7 @@ pub async fn campaign(state: &AppState, actor: &Actor, id: i64) -> Result<Campai
 /// heatmap, rows in the same order.
 pub struct CampaignReport {
     pub campaign: Campaign,
-    pub library: &'static Library,
+    pub library: Cow<'static, Library>,
     pub assessments: Vec<Assessment>,
     pub heatmap: Heatmap,
 }
@@ -328,7 +474,7 @@ pub async fn campaign_report(
     audit_as: &str,
 ) -> Result<CampaignReport> {
     let campaign = campaign(state, actor, id).await?;
-    let library = library(&campaign.library_ref)?;
+    let library = campaign_library(state, &campaign.library_ref, campaign.library_id).await?;
     let framework = &library.framework;
     let orgs = state.repo.organisations().await?;
     let may_view = |org_id: i64| {
@@ -437,7 +583,7 @@ pub async fn assessment(state: &AppState, actor: &Actor, id: i64) -> Result<Asse
 /// An assessment with its library, answers, evidence and score, for its page.
 pub struct AssessmentDetail {
     pub assessment: Assessment,
-    pub library: &'static Library,
+    pub library: Cow<'static, Library>,
     pub answers: HashMap<String, StoredAnswer>,
     pub evidence: Vec<Evidence>,
     pub score: shuan_assess::Score,
@@ -450,7 +596,7 @@ pub async fn assessment_detail(
     id: i64,
 ) -> Result<AssessmentDetail> {
     let assessment = assessment(state, actor, id).await?;
-    let library = library(&assessment.library_ref)?;
+    let library = campaign_library(state, &assessment.library_ref, assessment.library_id).await?;
     let framework = &library.framework;
     let answers: HashMap<String, StoredAnswer> = sqlx::query(
         "SELECT requirement_urn, answer, comment FROM assessment_answers WHERE assessment_id = $1",
@@ -542,7 +688,8 @@ pub async fn save_answers(
     inputs: &[AnswerInput],
 ) -> Result<()> {
     let assessment = answerable(state, actor, id).await?;
-    let framework = &library(&assessment.library_ref)?.framework;
+    let library = campaign_library(state, &assessment.library_ref, assessment.library_id).await?;
+    let framework = &library.framework;
     let now = crate::now();
     let mut tx = state.repo.pool.begin().await?;
     let mut saved = 0;
@@ -603,7 +750,8 @@ pub async fn add_evidence(
     bytes: u64,
 ) -> Result<i64> {
     let assessment = answerable(state, actor, id).await?;
-    let framework = &library(&assessment.library_ref)?.framework;
+    let library = campaign_library(state, &assessment.library_ref, assessment.library_id).await?;
+    let framework = &library.framework;
     let index = framework
         .node_index(requirement_urn)
         .filter(|&i| framework.nodes[i].assessable)

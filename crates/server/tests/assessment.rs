@@ -801,3 +801,146 @@ async fn assessment_pages_render_in_both_languages() {
     );
     app.finish().await;
 }
+
+/// A file shaped like a CISO Assistant library (the crate's import fixture).
+const CISO_LIBRARY: &str = include_str!("../../assess/tests/fixtures/ciso-assistant-sample.yaml");
+
+async fn import_library(app: &TestApp, session: &Session, yaml: &str) -> Reply {
+    let boundary = "shuanboundaryLibrary42";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"library.yaml\"\r\n\
+         Content-Type: application/yaml\r\n\r\n{yaml}\r\n--{boundary}--\r\n"
+    );
+    app.send(
+        Request::post(format!(
+            "/assessments/libraries?csrf={}",
+            common::urlencode(&session.csrf)
+        ))
+        .header(header::COOKIE, &session.cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap(),
+    )
+    .await
+}
+
+on_both_backends!(
+    a_regulator_imports_a_ciso_assistant_library_and_sends_it,
+    |app| {
+        let regulator = app.login("regulator").await;
+        let other_regulator = app.login("other_regulator").await;
+        let officer_a = app.login("officer_a").await;
+        let imported = import_library(app, &regulator, CISO_LIBRARY).await;
+        assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.body);
+        let libraries = app
+            .get("/api/v1/assessment-libraries", &regulator)
+            .await
+            .json();
+        let library = libraries
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["imported"] == true)
+            .expect("the imported library is listed");
+        assert_eq!(
+            library["name"],
+            "Sample privacy checklist (sample-privacy-checklist)"
+        );
+        let name = library["ref_id"].as_str().unwrap().to_owned();
+        assert!(name.starts_with("imported:"));
+        // The same version twice, an invalid library, or an operator importing: refused.
+        let again = import_library(app, &regulator, CISO_LIBRARY).await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert!(again.body.contains("already imported"), "{}", again.body);
+        let invalid = import_library(
+            app,
+            &regulator,
+            &CISO_LIBRARY.replace("      depth: 3\n", "      depth: 5\n"),
+        )
+        .await;
+        assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
+        assert!(
+            invalid
+                .body
+                .contains("sample-privacy-checklist:gov.2.a: depth is 5"),
+            "{}",
+            invalid.body
+        );
+        assert_eq!(
+            import_library(app, &officer_a, CISO_LIBRARY).await.status,
+            StatusCode::FORBIDDEN
+        );
+        // Nothing of the uploads stays on disk: the YAML is in the database.
+        let uploads = app.dir.path().join("uploads");
+        assert!(
+            !uploads.exists()
+                || std::fs::read_dir(&uploads)
+                    .unwrap()
+                    .all(|org| std::fs::read_dir(org.unwrap().path())
+                        .unwrap()
+                        .next()
+                        .is_none())
+        );
+        // Another regulator neither sees nor uses it.
+        let theirs = app
+            .get("/api/v1/assessment-libraries", &other_regulator)
+            .await
+            .json();
+        assert!(
+            theirs
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l["ref_id"] != name.as_str())
+        );
+        let poach = app
+            .post_json(
+                "/api/v1/campaigns",
+                &other_regulator,
+                json!({"title": "t", "library": name, "deadline": next_month()}),
+            )
+            .await;
+        assert_eq!(poach.status, StatusCode::NOT_FOUND);
+
+        let campaign = send_campaign(app, &regulator, json!({"title": "隐私检查", "library": name, "deadline": next_month(), "operators": [app.orgs.operator_a]})).await;
+        let a = own_assessment(app, &officer_a, campaign).await;
+        let answer = json!({"answers": [{"requirement": "urn:example:risk:req_node:sample-privacy-checklist:gov.1", "answer": "compliant"}]});
+        assert_eq!(
+            app.post_json(
+                &format!("/api/v1/assessments/{a}/answers"),
+                &officer_a,
+                answer
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
+        let page = app.get(&format!("/assessments/{a}"), &officer_a).await;
+        assert!(
+            page.body.contains("GOV.1 Data protection officer"),
+            "{}",
+            page.body
+        );
+        let report = app
+            .get(&format!("/api/v1/campaigns/{campaign}/report"), &regulator)
+            .await
+            .json();
+        let columns: Vec<&str> = report["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["ref_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(columns, ["GOV", "TECH"]);
+        assert_eq!(report["rows"][0]["cells"][0]["text"], "50%");
+        assert!(
+            audit_actions(app)
+                .await
+                .iter()
+                .any(|a| a == "library_import")
+        );
+    }
+);

@@ -24,6 +24,8 @@ use crate::error::{Error, Result};
 
 /// Where evidence is uploaded; routed by `web::router` under the upload body limit.
 pub const EVIDENCE_PATH: &str = "/assessments/{id}/evidence";
+/// Where a regulator uploads a library to import (multipart `file`), likewise.
+pub const IMPORT_PATH: &str = "/assessments/libraries";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -48,7 +50,7 @@ pub fn api_endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             endpoint(
                 "get",
                 "/api/v1/assessment-libraries",
-                "Bundled questionnaire libraries",
+                "Questionnaire libraries: the bundled ones and those the user's regulator imported (ref_id imported:<id>)",
             ),
             Some(get(api_libraries)),
         ),
@@ -61,7 +63,7 @@ pub fn api_endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
                 "post",
                 "/api/v1/campaigns",
                 "Send a campaign (regulator staff)",
-                "{title, library, deadline: unix seconds, operators?: [id] (default: all in the jurisdiction)}",
+                "{title, library: ref_id|imported:<id>, deadline: unix seconds, operators?: [id] (default: all in the jurisdiction)}",
             ),
             Some(post(api_create_campaign)),
         ),
@@ -134,6 +136,18 @@ fn library_view(library: &Library, lang: &str) -> Value {
     })
 }
 
+/// An imported library in the same shape as [`library_view`]; its `ref_id` is how campaigns
+/// name it.
+fn imported_view(imported: &assessment::ImportedLibrary) -> Value {
+    json!({
+        "ref_id": format!("imported:{}", imported.id),
+        "version": imported.version,
+        "name": format!("{} ({})", imported.name, imported.ref_id),
+        "imported_at": imported.imported_at,
+        "imported": true,
+    })
+}
+
 /// A heatmap value as shown: `L3` / `3.2` for levels, `75%` for rates.
 fn format_value(measure: Measure, value: f64, mean: bool) -> String {
     match measure {
@@ -201,7 +215,7 @@ fn report_view(report: &CampaignReport, lang: &str) -> Value {
         .count();
     json!({
         "campaign": report.campaign,
-        "library": library_view(report.library, lang),
+        "library": library_view(&report.library, lang),
         "measure": if matches!(measure, Measure::Rate) { "rate" } else { "level" },
         "columns": columns,
         "rows": rows,
@@ -291,7 +305,7 @@ fn answer_options(library: &Library, lang: &str, t: &Value) -> Vec<Value> {
 
 fn detail_view(detail: &AssessmentDetail, lang: &str, t: &Value) -> Value {
     let framework = &detail.library.framework;
-    let options = answer_options(detail.library, lang, t);
+    let options = answer_options(&detail.library, lang, t);
     let nodes: Vec<Value> = framework
         .nodes
         .iter()
@@ -325,7 +339,7 @@ fn detail_view(detail: &AssessmentDetail, lang: &str, t: &Value) -> Value {
         .collect();
     json!({
         "assessment": detail.assessment,
-        "library": library_view(detail.library, lang),
+        "library": library_view(&detail.library, lang),
         "nodes": nodes,
         "options": options,
         "score": score_view(&detail.score),
@@ -357,10 +371,13 @@ async fn list_page(State(state): State<AppState>, page: PageContext) -> PageResu
     } else {
         Vec::new()
     };
-    let libraries: Vec<Value> = assessment::libraries()
+    let mut libraries: Vec<Value> = assessment::libraries()
         .iter()
         .map(|l| library_view(l, lang))
         .collect();
+    for imported in assessment::imported_libraries(&state, actor).await? {
+        libraries.push(imported_view(&imported));
+    }
     let html = page.render(
         &state,
         "assessments.html",
@@ -420,7 +437,7 @@ async fn create_campaign_form(
         &identity.actor,
         NewCampaign {
             title: value("title"),
-            library_ref: value("library"),
+            library: value("library"),
             deadline: end_of_day(value("deadline"))?,
             operators,
         },
@@ -469,16 +486,16 @@ async fn report_csv(
 
 /// What the actor may do on this assessment's page.
 fn permissions(
-    state_actor: &crate::auth::Actor,
+    actor: &crate::auth::Actor,
     assessment: &Assessment,
     org: &crate::repo::Organisation,
 ) -> Value {
     let answerable = assessment.status.is_answerable()
-        && authorize(state_actor, Action::AnswerAssessment, &org.as_ref());
+        && authorize(actor, Action::AnswerAssessment, &org.as_ref());
     json!({
         "answer": answerable,
         "review": assessment.status == assessment::Status::Submitted
-            && authorize(state_actor, Action::ManageCampaigns, &org.as_ref()),
+            && authorize(actor, Action::ManageCampaigns, &org.as_ref()),
     })
 }
 
@@ -561,6 +578,24 @@ async fn review_form(
     Ok(see_other(&format!("/assessments/{id}")))
 }
 
+/// Multipart `file` (a library YAML); for sessions the CSRF token is in `?csrf=`. The file is
+/// read, validated and stored in the database; nothing stays in the uploads folder.
+pub async fn import_library_upload(
+    State(state): State<AppState>,
+    Authed(identity): Authed,
+    multipart: Multipart,
+) -> PageResult {
+    let actor = &identity.actor;
+    let org_id = assessment::may_import(actor).await?;
+    let received = stream_upload(&state, org_id, multipart, &[]).await?;
+    let text = tokio::fs::read(&received.path).await;
+    remove_upload(&received.path);
+    let yaml = String::from_utf8(text.map_err(Error::from)?)
+        .map_err(|_| Error::BadRequest("a library is UTF-8 YAML text".into()))?;
+    assessment::import_library(&state, actor, &yaml).await?;
+    Ok(see_other("/assessments"))
+}
+
 /// Multipart `requirement` and `file`; for sessions the CSRF token is in `?csrf=`.
 pub async fn upload_evidence(
     State(state): State<AppState>,
@@ -620,13 +655,18 @@ async fn download_evidence(
 
 // ---- API
 
-async fn api_libraries(Authed(_): Authed) -> Json<Value> {
-    Json(json!(
-        assessment::libraries()
-            .iter()
-            .map(|l| library_view(l, "en"))
-            .collect::<Vec<_>>()
-    ))
+async fn api_libraries(
+    State(state): State<AppState>,
+    Authed(identity): Authed,
+) -> Result<Json<Value>> {
+    let mut libraries: Vec<Value> = assessment::libraries()
+        .iter()
+        .map(|l| library_view(l, "en"))
+        .collect();
+    for imported in assessment::imported_libraries(&state, &identity.actor).await? {
+        libraries.push(imported_view(&imported));
+    }
+    Ok(Json(json!(libraries)))
 }
 
 async fn api_campaigns(
@@ -656,7 +696,7 @@ async fn api_create_campaign(
         &identity.actor,
         NewCampaign {
             title: &body.title,
-            library_ref: &body.library,
+            library: &body.library,
             deadline: body.deadline,
             operators: body.operators,
         },
@@ -692,7 +732,7 @@ async fn api_assessment(
     let detail = assessment::assessment_detail(&state, &identity.actor, id).await?;
     Ok(Json(json!({
         "assessment": detail.assessment,
-        "library": library_view(detail.library, "en"),
+        "library": library_view(&detail.library, "en"),
         "answers": detail.answers.values().collect::<Vec<_>>(),
         "evidence": detail.evidence,
         "score": score_view(&detail.score),

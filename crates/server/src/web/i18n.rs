@@ -218,6 +218,18 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("overall", "总体", "Overall"),
     ("legend", "图例", "Legend"),
     ("export_report_csv", "导出 CSV", "Export CSV"),
+    (
+        "import_library",
+        "导入问卷库",
+        "Import a questionnaire library",
+    ),
+    (
+        "import_library_hint",
+        "CISO Assistant 框架库格式的 YAML 文件；校验不通过时列出每个问题所在的节点。",
+        "A YAML file in CISO Assistant's framework library format; if it does not validate, every problem is listed with its node.",
+    ),
+    ("import", "导入", "Import"),
+    ("imported", "导入于", "imported"),
     ("unanswered", "未作答", "unanswered"),
     (
         "distribution",

@@ -67,6 +67,10 @@ pub fn router(state: AppState) -> Router {
             assessment::EVIDENCE_PATH,
             axum::routing::post(assessment::upload_evidence),
         )
+        .route(
+            assessment::IMPORT_PATH,
+            axum::routing::post(assessment::import_library_upload),
+        )
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
