@@ -112,6 +112,13 @@ pub enum Action {
     /// Review an operator's filings and reports and keep the key-operator list (the
     /// regulator with jurisdiction only).
     Supervise,
+    /// See assessments (questionnaire answers, evidence, conclusions) and campaign reports.
+    ViewAssessment,
+    /// Answer and submit the organisation's own assessments.
+    AnswerAssessment,
+    /// Send campaigns (on the regulator itself) and record review conclusions (on its
+    /// operators): regulator work, never an operator's on itself.
+    ManageCampaigns,
 }
 
 /// An organisation as authorisation sees it.
@@ -166,16 +173,19 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
         // The platform's admin neither files as an operator nor reviews as a regulator.
         (Role::PlatformAdmin, Relation::Platform) => !matches!(action, SubmitFilings | Supervise),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit | ViewFilings)
-                || (action == Supervise && relation == Relation::Supervised)
+            matches!(
+                action,
+                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ManageCampaigns
+            ) || (action == Supervise && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit | ViewFilings)
+            matches!(action, ViewInventory | ViewAudit | ViewFilings | ViewAssessment)
         }
-        (Role::SecurityOfficer, Relation::Own) => action != Supervise,
-        (Role::DataAdmin, Relation::Own) => {
-            !matches!(action, ViewAudit | ManageUsers | SubmitFilings | Supervise)
-        }
+        (Role::SecurityOfficer, Relation::Own) => !matches!(action, Supervise | ManageCampaigns),
+        (Role::DataAdmin, Relation::Own) => !matches!(
+            action,
+            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns
+        ),
         (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
         _ => false,
     }
@@ -295,6 +305,9 @@ mod tests {
                 Action::PrepareFilings,
                 Action::SubmitFilings,
                 Action::Supervise,
+                Action::ViewAssessment,
+                Action::AnswerAssessment,
+                Action::ManageCampaigns,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -312,6 +325,32 @@ mod tests {
         assert!(!authorize(&staff, Action::ViewInventory, &operator(20, 2)));
         assert!(!authorize(&staff, Action::ReviewLabel, &operator(10, 1)));
         assert!(!authorize(&staff, Action::ViewSamples, &operator(10, 1)));
+        assert!(authorize(&staff, Action::ManageCampaigns, &operator(10, 1)));
+        assert!(!authorize(
+            &staff,
+            Action::ManageCampaigns,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(
+            &staff,
+            Action::AnswerAssessment,
+            &operator(10, 1)
+        ));
+    }
+
+    #[test]
+    fn operators_answer_assessments_but_never_conclude_them() {
+        let org = operator(10, 1);
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let a = actor(role, org.clone());
+            assert!(authorize(&a, Action::AnswerAssessment, &org), "{role:?}");
+            assert!(!authorize(&a, Action::ManageCampaigns, &org), "{role:?}");
+        }
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewAssessment, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewAssessment, &org));
+        assert!(!authorize(&auditor, Action::AnswerAssessment, &org));
     }
 
     #[test]

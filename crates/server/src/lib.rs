@@ -6,6 +6,7 @@
 //! ledger; secrets (passwords, tokens, database passwords) are stored hashed or encrypted and
 //! never rendered back.
 
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod config;

@@ -825,7 +825,7 @@ pub async fn export_inventory_csv(state: &AppState, actor: &Actor) -> Result<Str
 }
 
 /// A cell that cannot start a spreadsheet formula (CSV injection).
-fn spreadsheet_safe(cell: &str) -> String {
+pub(crate) fn spreadsheet_safe(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}")
     } else {

@@ -38,6 +38,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "filing_diff.html",
         include_str!("../../templates/filing_diff.html"),
     ),
+    (
+        "assessments.html",
+        include_str!("../../templates/assessments.html"),
+    ),
+    (
+        "campaign.html",
+        include_str!("../../templates/campaign.html"),
+    ),
+    (
+        "assessment.html",
+        include_str!("../../templates/assessment.html"),
+    ),
 ];
 
 pub struct Templates {
