@@ -179,7 +179,10 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
             ) || (action == Supervise && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit | ViewFilings | ViewAssessment)
+            matches!(
+                action,
+                ViewInventory | ViewAudit | ViewFilings | ViewAssessment
+            )
         }
         (Role::SecurityOfficer, Relation::Own) => !matches!(action, Supervise | ManageCampaigns),
         (Role::DataAdmin, Relation::Own) => !matches!(

@@ -2,9 +2,9 @@
 //! headers, body limits, and the small operational endpoints.
 
 pub mod api;
+pub mod assessment;
 pub mod filing_api;
 pub mod filing_pages;
-pub mod assessment;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
