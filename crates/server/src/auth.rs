@@ -119,6 +119,13 @@ pub enum Action {
     /// Send campaigns (on the regulator itself) and record review conclusions (on its
     /// operators): regulator work, never an operator's on itself.
     ManageCampaigns,
+    /// See notices sent or received, complaints handled, emergency plans and drills.
+    ViewSupervision,
+    /// An operator's own side of supervision: acknowledge notices, keep emergency plans and
+    /// drills on file.
+    RespondSupervision,
+    /// Register the organisation's webhooks and read their delivery log.
+    ManageWebhooks,
 }
 
 /// An organisation as authorisation sees it.
@@ -175,19 +182,25 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ManageCampaigns
+                ViewInventory
+                    | ViewAudit
+                    | ViewFilings
+                    | ViewAssessment
+                    | ManageCampaigns
+                    | ViewSupervision
             ) || (action == Supervise && relation == Relation::Supervised)
+                || (action == ManageWebhooks && relation == Relation::Own)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment
+                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ViewSupervision
             )
         }
         (Role::SecurityOfficer, Relation::Own) => !matches!(action, Supervise | ManageCampaigns),
         (Role::DataAdmin, Relation::Own) => !matches!(
             action,
-            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns
+            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns | ManageWebhooks
         ),
         (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
         _ => false,
@@ -311,6 +324,9 @@ mod tests {
                 Action::ViewAssessment,
                 Action::AnswerAssessment,
                 Action::ManageCampaigns,
+                Action::ViewSupervision,
+                Action::RespondSupervision,
+                Action::ManageWebhooks,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -399,6 +415,32 @@ mod tests {
         );
         assert!(!authorize(&admin, Action::Supervise, &org));
         assert!(!authorize(&admin, Action::SubmitFilings, &org));
+    }
+
+    #[test]
+    fn supervision_work_is_split_between_regulator_and_operator() {
+        let org = operator(10, 1);
+        let staff = actor(Role::RegulatorStaff, regulator(1));
+        assert!(authorize(&staff, Action::ViewSupervision, &org));
+        assert!(!authorize(&staff, Action::RespondSupervision, &org));
+        assert!(authorize(&staff, Action::ManageWebhooks, &regulator(1)));
+        assert!(!authorize(&staff, Action::ManageWebhooks, &org));
+        assert!(!authorize(
+            &staff,
+            Action::ViewSupervision,
+            &operator(20, 2)
+        ));
+        let officer = actor(Role::SecurityOfficer, org.clone());
+        assert!(authorize(&officer, Action::RespondSupervision, &org));
+        assert!(authorize(&officer, Action::ManageWebhooks, &org));
+        let data_admin = actor(Role::DataAdmin, org.clone());
+        assert!(authorize(&data_admin, Action::RespondSupervision, &org));
+        assert!(!authorize(&data_admin, Action::ManageWebhooks, &org));
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewSupervision, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewSupervision, &org));
+        assert!(!authorize(&auditor, Action::RespondSupervision, &org));
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub struct Config {
     pub lockout_minutes: i64,
     /// Scan jobs that run at once (each also uses rayon across the cores).
     pub scan_workers: usize,
+    /// Where notification e-mail goes out; none: inbox and webhooks only.
+    pub smtp: Option<crate::delivery::SmtpSettings>,
+    /// Let webhooks name loopback and private addresses (tests, closed networks); off, an
+    /// organisation's URL cannot make the server probe its own network.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Config {
@@ -46,6 +51,8 @@ impl Default for Config {
             lockout_failures: 5,
             lockout_minutes: 15,
             scan_workers: 1,
+            smtp: None,
+            webhook_allow_private: false,
         }
     }
 }
@@ -93,6 +100,11 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_SCAN_WORKERS") {
             self.scan_workers = number("SHUAN_SCAN_WORKERS", v)?;
+        }
+        if let Some(smtp) = &mut self.smtp {
+            // Credentials only from the environment, so the config file holds no secret.
+            smtp.username = var("SHUAN_SMTP_USER");
+            smtp.password = var("SHUAN_SMTP_PASSWORD");
         }
         Ok(())
     }

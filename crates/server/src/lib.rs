@@ -9,11 +9,16 @@
 pub mod assessment;
 pub mod audit;
 pub mod auth;
+pub mod complaints;
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod error;
 pub mod filing;
 pub mod jobs;
+pub mod notices;
+pub mod notify;
+pub mod preparedness;
 pub mod registry;
 pub mod repo;
 pub mod risk_report;
@@ -51,6 +56,7 @@ pub fn random_token() -> String {
 /// Serves the platform on `listener`, with the scan workers, until Ctrl-C.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     jobs::spawn_workers(&state);
+    delivery::spawn_worker(&state);
     axum::serve(listener, web::router(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
