@@ -28,7 +28,11 @@ pub struct Endpoint {
     pub body: Option<&'static str>,
 }
 
-const fn endpoint(method: &'static str, path: &'static str, summary: &'static str) -> Endpoint {
+pub(super) const fn endpoint(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+) -> Endpoint {
     Endpoint {
         method,
         path,
@@ -37,7 +41,7 @@ const fn endpoint(method: &'static str, path: &'static str, summary: &'static st
     }
 }
 
-const fn with_body(
+pub(super) const fn with_body(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -209,14 +213,6 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             Some(get(dashboard)),
         ),
         (
-            endpoint(
-                "get",
-                "/api/v1/audit",
-                "Audit trail entries the user may read (query: limit)",
-            ),
-            Some(get(audit)),
-        ),
-        (
             endpoint("get", "/api/v1/audit/verify", "Verify the audit ledger"),
             Some(get(verify_audit)),
         ),
@@ -234,6 +230,9 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             Some(get(openapi)),
         ),
     ]
+    .into_iter()
+    .chain(super::accounts::endpoints())
+    .collect()
 }
 
 pub fn routes() -> Router<AppState> {
@@ -519,22 +518,6 @@ pub async fn export_inventory(
 async fn dashboard(State(state): State<AppState>, Authed(identity): Authed) -> Result<Json<Value>> {
     Ok(Json(json!(
         service::dashboard(&state, &identity.actor).await?
-    )))
-}
-
-#[derive(Deserialize)]
-struct AuditQuery {
-    limit: Option<usize>,
-}
-
-async fn audit(
-    State(state): State<AppState>,
-    Authed(identity): Authed,
-    Query(query): Query<AuditQuery>,
-) -> Result<Json<Value>> {
-    let limit = query.limit.unwrap_or(200).min(5000);
-    Ok(Json(json!(
-        service::audit_entries(&state, &identity.actor, limit).await?
     )))
 }
 
