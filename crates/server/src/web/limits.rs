@@ -98,3 +98,49 @@ pub async fn limit_api(
     }
     next.run(request).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_parts(forwarded: Option<&str>) -> (HeaderMap, axum::http::Extensions) {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = forwarded {
+            headers.insert("x-forwarded-for", value.parse().unwrap());
+        }
+        let mut extensions = axum::http::Extensions::new();
+        extensions.insert(ConnectInfo("10.0.0.2:443".parse::<SocketAddr>().unwrap()));
+        (headers, extensions)
+    }
+
+    #[test]
+    fn the_proxy_header_counts_only_when_configured() {
+        let (headers, extensions) = request_parts(Some("1.1.1.1, 203.0.113.5"));
+        let direct = Config::default();
+        // Not configured: a client cannot choose its address by sending the header.
+        assert_eq!(
+            client_address(&direct, &headers, &extensions),
+            Some("10.0.0.2".parse().unwrap())
+        );
+        let proxied = Config {
+            trusted_proxy_header: Some("X-Forwarded-For".into()),
+            ..Config::default()
+        };
+        // Configured: the entry the proxy appended (the last), not what the client sent first.
+        assert_eq!(
+            client_address(&proxied, &headers, &extensions),
+            Some("203.0.113.5".parse().unwrap())
+        );
+        // A missing or garbled header falls back to the socket.
+        let (headers, extensions) = request_parts(Some("not an address"));
+        assert_eq!(
+            client_address(&proxied, &headers, &extensions),
+            Some("10.0.0.2".parse().unwrap())
+        );
+        let (headers, extensions) = request_parts(None);
+        assert_eq!(
+            client_address(&proxied, &headers, &extensions),
+            Some("10.0.0.2".parse().unwrap())
+        );
+    }
+}
