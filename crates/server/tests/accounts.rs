@@ -271,6 +271,34 @@ on_both_backends!(wrong_codes_lock_the_account, |app| {
     );
     let failures = audit_actions(app, "actor=admin_a&action=login_failed").await;
     assert!(failures.len() >= 6, "{failures:?}");
+
+    // The lost device: the officer resets the password (lifting the lock) and removes the
+    // second factor; the password alone signs in again.
+    let officer = app.login("officer_a").await;
+    let users = app.get("/api/v1/users", &officer).await.json();
+    let id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "admin_a")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        users.to_string().matches("\"totp_enabled\":true").count(),
+        1
+    );
+    for (path, body) in [
+        (
+            format!("/api/v1/users/{id}/password"),
+            json!({"password": common::PASSWORD}),
+        ),
+        (format!("/api/v1/users/{id}/totp/reset"), json!(null)),
+    ] {
+        let reply = app.post_json(&path, &officer, body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+    }
+    app.login("admin_a").await;
 });
 
 on_both_backends!(administration_stays_within_the_operator, |app| {
@@ -343,6 +371,14 @@ on_both_backends!(administration_stays_within_the_operator, |app| {
             &format!("/api/v1/users/{officer_b}/password"),
             &officer,
             json!({"password": "a brand new password"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = app
+        .post_json(
+            &format!("/api/v1/users/{officer_b}/totp/reset"),
+            &officer,
+            json!(null),
         )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
@@ -1023,6 +1059,7 @@ on_both_backends!(account_pages_render_in_both_languages, |app| {
     assert_eq!(enrol.status, StatusCode::OK);
     // (minijinja escapes `/` in HTML as `&#x2f;`.)
     assert!(enrol.body.contains("Shuan:officer_a?secret="));
+    assert!(enrol.body.contains("<svg ") && enrol.body.contains("<path d=\"M4,4h1v1h-1z"));
     let wrong = app
         .post_form("/account/totp/confirm", &officer, "code=000000")
         .await;

@@ -285,6 +285,24 @@ pub async fn reset_password(
     .await
 }
 
+/// Removes the second factor of a user who lost the device; the user signs in with the
+/// password alone and can enrol again.
+pub async fn reset_totp(state: &AppState, actor: &Actor, id: i64) -> Result<()> {
+    let user = managed_user(state, actor, id).await?;
+    state.repo.clear_totp(user.id).await?;
+    audit(
+        state,
+        AuditEntry::by(
+            actor,
+            user.org_id,
+            "totp_reset",
+            format!("user:{}", user.id),
+            user.username,
+        ),
+    )
+    .await
+}
+
 // ---- vendor grants
 
 /// Systems of the organisations whose users the actor manages (the choices for a grant).

@@ -96,6 +96,26 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
     uri.into()
 }
 
+/// `text` as a QR code in SVG markup, four modules of quiet zone around it. The markup is
+/// built from the module grid alone (no text of the input appears in it), so a page may
+/// include it unescaped; it is an element, not an image, so the CSP needs no change.
+pub fn qr_svg(text: &str) -> Option<String> {
+    let qr = qrcodegen::QrCode::encode_text(text, qrcodegen::QrCodeEcc::Medium).ok()?;
+    let size = qr.size();
+    let mut path = String::new();
+    for y in 0..size {
+        for x in 0..size {
+            if qr.get_module(x, y) {
+                path += &format!("M{},{}h1v1h-1z", x + 4, y + 4);
+            }
+        }
+    }
+    let side = size + 8;
+    Some(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" width=\"220\" height=\"220\" role=\"img\" aria-label=\"QR\" shape-rendering=\"crispEdges\"><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +176,24 @@ mod tests {
             assert_eq!(verify(secret, malformed, now, 0), None);
         }
         assert_eq!(verify(b"another secret", &current, now, 0), None);
+    }
+
+    #[test]
+    fn qr_codes_are_svg_of_the_module_grid_only() {
+        let uri = otpauth_uri("Shuan", "officer_a", b"12345678901234567890");
+        let svg = qr_svg(&uri).unwrap();
+        let qr = qrcodegen::QrCode::encode_text(&uri, qrcodegen::QrCodeEcc::Medium).unwrap();
+        let side = qr.size() + 8;
+        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
+        assert!(svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")));
+        // One square per dark module; the top-left finder's corner is dark.
+        let dark = (0..qr.size())
+            .flat_map(|y| (0..qr.size()).map(move |x| (x, y)))
+            .filter(|&(x, y)| qr.get_module(x, y))
+            .count();
+        assert_eq!(svg.matches('z').count(), dark);
+        assert!(svg.contains("M4,4h1v1h-1z"));
+        assert!(!svg.contains("officer_a") && !svg.contains("GEZDGNBV"));
     }
 
     #[test]

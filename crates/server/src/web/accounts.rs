@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/disable", post(disable_user_page))
         .route("/admin/users/{id}/enable", post(enable_user_page))
         .route("/admin/users/{id}/password", post(reset_password_page))
+        .route("/admin/users/{id}/totp/reset", post(reset_totp_page))
         .route("/admin/grants", get(grants_page).post(create_grant_page))
         .route("/admin/grants/{id}/revoke", post(revoke_grant_page))
 }
@@ -120,6 +121,14 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
                 "{password}",
             ),
             Some(post(reset_password)),
+        ),
+        (
+            endpoint(
+                "post",
+                "/api/v1/users/{id}/totp/reset",
+                "Remove a user's second factor (a lost device)",
+            ),
+            Some(post(reset_totp)),
         ),
         (
             endpoint(
@@ -307,10 +316,11 @@ async fn account_page(
 
 async fn enrol_page(State(state): State<AppState>, page: PageContext) -> PageResult {
     let enrolment = accounts::begin_totp(&state, &page.identity()?.actor).await?;
+    let qr_svg = accounts::totp::qr_svg(&enrolment.otpauth_uri);
     render_account(
         &state,
         &page,
-        json!({"enrolment": enrolment}),
+        json!({"enrolment": enrolment, "qr_svg": qr_svg}),
         StatusCode::OK,
     )
     .await
@@ -461,6 +471,15 @@ async fn reset_password_page(
     Form(form): Form<ResetForm>,
 ) -> PageResult {
     accounts::reset_password(&state, &identity.actor, id, &form.password).await?;
+    Ok(see_other("/admin/users"))
+}
+
+async fn reset_totp_page(
+    State(state): State<AppState>,
+    Authed(identity): Authed,
+    Path(id): Path<i64>,
+) -> PageResult {
+    accounts::reset_totp(&state, &identity.actor, id).await?;
     Ok(see_other("/admin/users"))
 }
 
@@ -805,6 +824,15 @@ async fn reset_password(
 ) -> Result<Json<Value>> {
     accounts::reset_password(&state, &identity.actor, id, &body.password).await?;
     Ok(Json(json!({ "reset": id })))
+}
+
+async fn reset_totp(
+    State(state): State<AppState>,
+    Authed(identity): Authed,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>> {
+    accounts::reset_totp(&state, &identity.actor, id).await?;
+    Ok(Json(json!({ "totp_reset": id })))
 }
 
 async fn systems(State(state): State<AppState>, Authed(identity): Authed) -> Result<Json<Value>> {

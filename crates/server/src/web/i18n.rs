@@ -193,8 +193,8 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "totp_scan_or_type",
-        "在验证器应用中添加账户：输入下面的密钥，或导入 otpauth 地址；然后输入应用显示的口令完成启用。",
-        "Add the account in your authenticator app: type the secret below or import the otpauth URI, then enter the code it shows to finish.",
+        "用验证器应用扫描二维码，或输入下面的密钥、导入 otpauth 地址；然后输入应用显示的口令完成启用。",
+        "Scan the QR code with your authenticator app, or type the secret below or import the otpauth URI; then enter the code it shows to finish.",
     ),
     (
         "totp_shown_once",
@@ -241,6 +241,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("enable", "启用", "Enable"),
     ("disable", "停用", "Disable"),
     ("reset_password", "重置密码", "Reset password"),
+    ("totp_reset", "清除", "Remove"),
     ("add_user", "新建用户", "Add a user"),
     ("add_organisation", "登记单位", "Register an organisation"),
     ("org_platform", "平台", "Platform"),
