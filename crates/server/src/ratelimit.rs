@@ -67,16 +67,24 @@ impl RateLimiter {
 
     /// [`check`](Self::check) at a given instant (tests drive the clock).
     pub fn check_at(&self, key: &str, now: Instant) -> Result<(), RetryAfter> {
+        let key = bounded_key(key);
         let burst = f64::from(self.rate.burst.max(1));
         let per_token = self.rate.seconds_per_token();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if !buckets.contains_key(key) && buckets.len() >= self.max_keys {
-            self.evict(&mut buckets, now);
+        // Looked up by `&str` first, so a known key costs no allocation.
+        if !buckets.contains_key(key) {
+            if buckets.len() >= self.max_keys {
+                self.evict(&mut buckets, now);
+            }
+            buckets.insert(
+                key.to_owned(),
+                Bucket {
+                    tokens: burst,
+                    updated: now,
+                },
+            );
         }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: burst,
-            updated: now,
-        });
+        let bucket = buckets.get_mut(key).expect("inserted above");
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed / per_token).min(burst);
         bucket.updated = now;
@@ -119,6 +127,22 @@ impl RateLimiter {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Longest key kept, in bytes. Keys often come from the client (a typed username), and the
+/// map's memory is bounded only if each key is: longer keys are cut (at a character
+/// boundary), which at worst makes two long keys share a bucket.
+pub const MAX_KEY_BYTES: usize = 128;
+
+fn bounded_key(key: &str) -> &str {
+    if key.len() <= MAX_KEY_BYTES {
+        return key;
+    }
+    let mut end = MAX_KEY_BYTES;
+    while !key.is_char_boundary(end) {
+        end -= 1;
+    }
+    &key[..end]
 }
 
 /// The key for a client address: IPv4 whole, IPv6 by its /64 (one host usually holds a whole
@@ -209,6 +233,22 @@ mod tests {
                 .is_err()
         );
         assert_eq!(limiter.len(), 2);
+    }
+
+    #[test]
+    fn long_keys_are_cut_so_memory_stays_bounded() {
+        let limiter = RateLimiter::new(RATE, 10);
+        let start = Instant::now();
+        let long = "名".repeat(100_000);
+        for _ in 0..3 {
+            limiter.check_at(&long, start).unwrap();
+        }
+        // Only the first 128 bytes (42 whole characters) were kept: a key with the same
+        // start shares the bucket.
+        let same_start = format!("{}x", "名".repeat(50));
+        assert!(limiter.check_at(&same_start, start).is_err());
+        let held = limiter.buckets.lock().unwrap();
+        assert!(held.keys().all(|k| k.len() <= MAX_KEY_BYTES));
     }
 
     #[test]
