@@ -84,6 +84,8 @@ pub(crate) fn required(field: &str, text: &str) -> Result<String> {
 pub struct NewSession {
     pub token: String,
     pub csrf: String,
+    /// The first page: the inventory for a vendor (it sees nothing else), else the dashboard.
+    pub home: &'static str,
 }
 
 /// Where a right password leads: straight to a session, or, for a user with a second
@@ -153,6 +155,11 @@ pub(crate) async fn start_session(state: &AppState, user: &User, how: &str) -> R
     let session = NewSession {
         token: crate::random_token(),
         csrf: crate::random_token(),
+        home: if user.role == Role::Vendor {
+            "/inventory"
+        } else {
+            "/"
+        },
     };
     state
         .repo

@@ -1071,7 +1071,9 @@ on_both_backends!(account_pages_render_in_both_languages, |app| {
     // Only known notices are shown.
     let notice = app.get("/account?done=%3Cb%3Ex", &officer).await;
     assert!(!notice.body.contains("<b>x"));
-    // The vendor's menu has the inventory and its account only.
+    // The vendor lands on the inventory; its menu has the inventory and its account only.
+    let landing = app.try_login("vendor_a", common::PASSWORD).await;
+    assert_eq!(landing.headers[header::LOCATION], "/inventory");
     let vendor = app.login("vendor_a").await;
     let page = app.get("/inventory", &vendor).await;
     assert!(

@@ -238,7 +238,7 @@ pub(super) fn with_login_csrf_cookie(
 
 /// The answer to a completed sign-in: the session cookie, the sign-in CSRF cookie cleared.
 pub(super) fn signed_in(state: &AppState, session: &service::NewSession) -> Response {
-    let mut response = see_other("/");
+    let mut response = see_other(session.home);
     let cookies = response.headers_mut();
     cookies.append(
         header::SET_COOKIE,
