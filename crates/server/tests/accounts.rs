@@ -1040,6 +1040,68 @@ on_both_backends!(audit_filters_narrow_and_page_without_leaking, |app| {
     );
 });
 
+on_both_backends!(every_new_unsafe_route_needs_the_csrf_token, |app| {
+    let officer = app.login("officer_a").await;
+    let id = 1;
+    for path in [
+        "/account/password".to_owned(),
+        "/account/totp/enrol".to_owned(),
+        "/account/totp/confirm".to_owned(),
+        "/account/totp/disable".to_owned(),
+        "/admin/organisations".to_owned(),
+        "/admin/users".to_owned(),
+        format!("/admin/users/{id}/disable"),
+        format!("/admin/users/{id}/enable"),
+        format!("/admin/users/{id}/password"),
+        format!("/admin/users/{id}/totp/reset"),
+        "/admin/grants".to_owned(),
+        format!("/admin/grants/{id}/revoke"),
+        "/api/v1/me/totp/enrol".to_owned(),
+        "/api/v1/me/totp/confirm".to_owned(),
+        "/api/v1/me/totp/disable".to_owned(),
+        format!("/api/v1/users/{id}/disable"),
+        format!("/api/v1/users/{id}/enable"),
+        format!("/api/v1/users/{id}/password"),
+        format!("/api/v1/users/{id}/totp/reset"),
+        "/api/v1/grants".to_owned(),
+        format!("/api/v1/grants/{id}/revoke"),
+    ] {
+        for (content_type, body) in [
+            (
+                "application/x-www-form-urlencoded",
+                "code=123456&password=x".to_owned(),
+            ),
+            (
+                "application/x-www-form-urlencoded",
+                "csrf=forged-token-of-the-right-length-000000&code=1".to_owned(),
+            ),
+            ("application/json", "{}".to_owned()),
+        ] {
+            let reply = app
+                .send(
+                    Request::post(&path)
+                        .header(header::COOKIE, &officer.cookie)
+                        .header(header::CONTENT_TYPE, content_type)
+                        .body(Body::from(body))
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path} {content_type}");
+        }
+    }
+    // Nothing happened: no second factor is pending.
+    assert_eq!(
+        app.get("/api/v1/me/totp", &officer).await.json()["enabled"],
+        false
+    );
+    let pending: Option<String> =
+        sqlx::query_scalar("SELECT totp_pending FROM users WHERE username = 'officer_a'")
+            .fetch_one(&app.state.repo.pool)
+            .await
+            .unwrap();
+    assert!(pending.is_none());
+});
+
 on_both_backends!(account_pages_render_in_both_languages, |app| {
     let officer = app.login("officer_a").await;
     for lang in ["zh", "en"] {
