@@ -103,6 +103,15 @@ pub enum Action {
     ViewAudit,
     /// Create users in the organisation.
     ManageUsers,
+    /// Read an operator's registry profile, filings and risk assessment reports.
+    ViewFilings,
+    /// Keep the operator's profile current and edit its filing and report drafts.
+    PrepareFilings,
+    /// Submit a filing or report to the regulator (the security officer only).
+    SubmitFilings,
+    /// Review an operator's filings and reports and keep the key-operator list (the
+    /// regulator with jurisdiction only).
+    Supervise,
 }
 
 /// An organisation as authorisation sees it.
@@ -157,15 +166,19 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     };
     use Action::*;
     match (actor.role, relation) {
-        (Role::PlatformAdmin, Relation::Platform) => true,
+        // The platform's admin neither files as an operator nor reviews as a regulator.
+        (Role::PlatformAdmin, Relation::Platform) => !matches!(action, SubmitFilings | Supervise),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit)
+            matches!(action, ViewInventory | ViewAudit | ViewFilings)
+                || (action == Supervise && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit)
+            matches!(action, ViewInventory | ViewAudit | ViewFilings)
         }
-        (Role::SecurityOfficer, Relation::Own) => true,
-        (Role::DataAdmin, Relation::Own) => !matches!(action, ViewAudit | ManageUsers),
+        (Role::SecurityOfficer, Relation::Own) => action != Supervise,
+        (Role::DataAdmin, Relation::Own) => {
+            !matches!(action, ViewAudit | ManageUsers | SubmitFilings | Supervise)
+        }
         // A vendor reaches nothing organisation-wide; see `authorize_in_system`.
         _ => false,
     }
@@ -317,6 +330,10 @@ mod tests {
                 Action::RunScan,
                 Action::ViewAudit,
                 Action::ManageUsers,
+                Action::ViewFilings,
+                Action::PrepareFilings,
+                Action::SubmitFilings,
+                Action::Supervise,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -384,6 +401,37 @@ mod tests {
         // Other roles are unchanged by the system.
         let officer = actor(Role::SecurityOfficer, org.clone());
         assert!(authorize_in_system(&officer, Action::ViewSamples, &org, 8));
+    }
+
+    #[test]
+    fn only_the_officer_submits_and_only_the_jurisdiction_supervises() {
+        let org = operator(10, 1);
+        let officer = actor(Role::SecurityOfficer, org.clone());
+        assert!(authorize(&officer, Action::SubmitFilings, &org));
+        assert!(!authorize(&officer, Action::Supervise, &org));
+        let data_admin = actor(Role::DataAdmin, org.clone());
+        assert!(authorize(&data_admin, Action::PrepareFilings, &org));
+        assert!(!authorize(&data_admin, Action::SubmitFilings, &org));
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewFilings, &org));
+        let staff = actor(Role::RegulatorStaff, regulator(1));
+        assert!(authorize(&staff, Action::Supervise, &org));
+        assert!(!authorize(&staff, Action::Supervise, &regulator(1)));
+        assert!(!authorize(&staff, Action::Supervise, &operator(20, 2)));
+        assert!(!authorize(&staff, Action::PrepareFilings, &org));
+        let regulator_auditor = actor(Role::Auditor, regulator(1));
+        assert!(authorize(&regulator_auditor, Action::ViewFilings, &org));
+        assert!(!authorize(&regulator_auditor, Action::Supervise, &org));
+        let admin = actor(
+            Role::PlatformAdmin,
+            OrgRef {
+                id: 0,
+                kind: OrgKind::Platform,
+                regulator_id: None,
+            },
+        );
+        assert!(!authorize(&admin, Action::Supervise, &org));
+        assert!(!authorize(&admin, Action::SubmitFilings, &org));
     }
 
     #[test]

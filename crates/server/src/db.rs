@@ -44,6 +44,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_table_counts.sql")),
     (3, include_str!("../migrations/0003_counts_index.sql")),
     (4, include_str!("../migrations/0004_accounts.sql")),
+    (8, include_str!("../migrations/0008_filings.sql")),
 ];
 
 /// The URL of the embedded database in `data_dir`.

@@ -12,14 +12,18 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod filing;
 pub mod jobs;
 pub mod ratelimit;
+pub mod registry;
 pub mod repo;
+pub mod risk_report;
 pub mod secrets;
 pub mod seed;
 pub mod service;
 pub mod state;
 pub mod web;
+pub mod workflow;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::auth::{OrgKind, OrgRef, Role};
+use crate::db::Dialect;
 use crate::error::{Error, Result};
 use crate::now;
 
@@ -368,6 +369,20 @@ pub struct Repo {
 }
 
 impl Repo {
+    /// A transaction that reads before it writes. SQLite's default (deferred) transaction
+    /// takes the write lock at its first write and, when another connection wrote since its
+    /// first read, fails at once with "database is locked": busy_timeout cannot wait for a
+    /// reader to become the writer. `BEGIN IMMEDIATE` takes the write lock first, waiting
+    /// under busy_timeout; without it a scan failed whenever someone signed in meanwhile.
+    async fn begin_read_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let url = &self.pool.connect_options().database_url;
+        Ok(if Dialect::of_url(url.as_str())? == Dialect::Sqlite {
+            self.pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            self.pool.begin().await?
+        })
+    }
+
     // ---- organisations and users
 
     pub async fn create_organisation(
@@ -833,7 +848,7 @@ impl Repo {
         job_id: i64,
         report: &shuan_scan::report::Report,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let at = now();
         for table in &report.tables {
             let existing = sqlx::query(

@@ -28,7 +28,7 @@ pub struct Endpoint {
     pub body: Option<&'static str>,
 }
 
-pub(super) const fn endpoint(
+pub(crate) const fn endpoint(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -41,7 +41,7 @@ pub(super) const fn endpoint(
     }
 }
 
-pub(super) const fn with_body(
+pub(crate) const fn with_body(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -58,7 +58,7 @@ pub(super) const fn with_body(
 /// Every API operation with its handler. The upload is routed by `web::router` under its
 /// own body limit.
 pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
-    vec![
+    let mut list = vec![
         (
             endpoint(
                 "get",
@@ -229,10 +229,10 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             endpoint("get", "/api/v1/openapi.json", "This document"),
             Some(get(openapi)),
         ),
-    ]
-    .into_iter()
-    .chain(super::accounts::endpoints())
-    .collect()
+    ];
+    list.extend(super::filing_api::endpoints());
+    list.extend(super::accounts::endpoints());
+    list
 }
 
 pub fn routes() -> Router<AppState> {

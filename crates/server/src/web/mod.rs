@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod api;
+pub mod filing_api;
+pub mod filing_pages;
 pub mod i18n;
 pub mod limits;
 pub mod openapi;
@@ -70,6 +72,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(accounts::routes())
+        .merge(filing_pages::routes())
         .merge(api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)

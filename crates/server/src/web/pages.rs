@@ -86,12 +86,12 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-pub(super) type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// The language of the request (`?lang=` first, then the cookie) and its path, for the
 /// language switch to come back to.
 pub struct PageContext {
-    lang: Lang,
+    pub(crate) lang: Lang,
     path: String,
     identity: Option<Identity>,
 }
@@ -117,13 +117,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 }
 
 impl PageContext {
-    pub(super) fn identity(&self) -> Result<&Identity, PageError> {
+    pub(crate) fn identity(&self) -> Result<&Identity, PageError> {
         self.identity
             .as_ref()
             .ok_or(PageError(Error::Unauthenticated))
     }
 
-    pub(super) fn render(
+    pub(crate) fn render(
         &self,
         state: &AppState,
         template: &str,
@@ -146,7 +146,7 @@ impl PageContext {
     }
 
     /// Levels of the rule pack with their names in the page's language.
-    fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
+    pub(crate) fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
         let rules = state.engine.rules();
         let names: BTreeMap<String, String> = rules
             .levels
@@ -172,7 +172,7 @@ impl PageContext {
     }
 }
 
-pub(super) fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 

@@ -45,6 +45,21 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_grants.html",
         include_str!("../../templates/admin_grants.html"),
     ),
+    // Registry and filing (issue 8).
+    (
+        "registry.html",
+        include_str!("../../templates/registry.html"),
+    ),
+    (
+        "operator.html",
+        include_str!("../../templates/operator.html"),
+    ),
+    ("filings.html", include_str!("../../templates/filings.html")),
+    ("filing.html", include_str!("../../templates/filing.html")),
+    (
+        "filing_diff.html",
+        include_str!("../../templates/filing_diff.html"),
+    ),
 ];
 
 pub struct Templates {
