@@ -6,6 +6,7 @@
 //! ledger; secrets (passwords, tokens, database passwords) are stored hashed or encrypted and
 //! never rendered back.
 
+pub mod accounts;
 pub mod assessment;
 pub mod audit;
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod jobs;
 pub mod notices;
 pub mod notify;
 pub mod preparedness;
+pub mod ratelimit;
 pub mod registry;
 pub mod repo;
 pub mod risk_report;
@@ -57,10 +59,14 @@ pub fn random_token() -> String {
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     jobs::spawn_workers(&state);
     delivery::spawn_worker(&state);
-    axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // The peer address feeds the rate limiters (see `web::limits::client_address`).
+    axum::serve(
+        listener,
+        web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
