@@ -43,6 +43,8 @@ pub struct Config {
     pub api_rate: Rate,
     /// Keys each rate limiter remembers at most (bounded memory).
     pub rate_limit_keys: usize,
+    /// Public complaint submissions and status lookups per client address.
+    pub complaint_rate_per_address: Rate,
     /// Where notification e-mail goes out; none: inbox and webhooks only.
     pub smtp: Option<crate::delivery::SmtpSettings>,
     /// Let webhooks name loopback and private addresses (tests, closed networks); off, an
@@ -78,6 +80,10 @@ impl Default for Config {
                 per_minute: 6000,
             },
             rate_limit_keys: 100_000,
+            complaint_rate_per_address: Rate {
+                burst: 5,
+                per_minute: 2,
+            },
             smtp: None,
             webhook_allow_private: false,
         }

@@ -48,6 +48,8 @@ pub struct Limits {
     pub login_per_address: RateLimiter,
     pub login_per_username: RateLimiter,
     pub api: RateLimiter,
+    /// The public complaint form and status lookup, per client address.
+    pub complaints: RateLimiter,
 }
 
 impl Limits {
@@ -57,6 +59,7 @@ impl Limits {
             login_per_address: limiter(config.login_rate_per_address),
             login_per_username: limiter(config.login_rate_per_username),
             api: limiter(config.api_rate),
+            complaints: limiter(config.complaint_rate_per_address),
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod i18n;
 pub mod limits;
 pub mod openapi;
 pub mod pages;
+pub mod supervision_api;
+pub mod supervision_pages;
 pub mod templates;
 
 use std::sync::atomic::Ordering;
@@ -77,6 +79,10 @@ pub fn router(state: AppState) -> Router {
             assessment::IMPORT_PATH,
             axum::routing::post(assessment::import_library_upload),
         )
+        .route(
+            supervision_pages::PLAN_UPLOAD_PATH,
+            axum::routing::post(supervision_pages::upload_plan),
+        )
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
@@ -84,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(filing_pages::routes())
         .merge(api::routes())
         .merge(assessment::routes())
+        .merge(supervision_pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)
         .route("/healthz", get(|| async { "ok" }))
@@ -216,7 +223,10 @@ async fn identify(State(state): State<AppState>, request: Request, next: Next) -
             Some(_) => None,
             None if matches!(
                 request.uri().path(),
-                "/login" | accounts::SECOND_FACTOR_PATH
+                "/login"
+                    | accounts::SECOND_FACTOR_PATH
+                    | supervision_pages::PUBLIC_COMPLAINT_PATH
+                    | supervision_pages::PUBLIC_TRACK_PATH
             ) =>
             {
                 Some(

@@ -94,12 +94,17 @@ pub struct PageContext {
     pub(crate) lang: Lang,
     path: String,
     identity: Option<Identity>,
+    /// Unread inbox messages, for the header's inbox link.
+    unread: i64,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+impl FromRequestParts<AppState> for PageContext {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let query_lang = parts.uri.query().and_then(|q| {
             url::form_urlencoded::parse(q.as_bytes())
                 .find(|(k, _)| k == "lang")
@@ -108,10 +113,19 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
         let lang = query_lang
             .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse))
             .unwrap_or(Lang::Zh);
+        let identity = parts.extensions.get::<Identity>().cloned();
+        // A count that cannot be read leaves the badge off rather than failing the page.
+        let unread = match &identity {
+            Some(identity) => crate::notify::unread_count(state, identity.actor.user_id)
+                .await
+                .unwrap_or(0),
+            None => 0,
+        };
         Ok(PageContext {
             lang,
             path: parts.uri.path().to_owned(),
-            identity: parts.extensions.get::<Identity>().cloned(),
+            identity,
+            unread,
         })
     }
 }
@@ -138,6 +152,7 @@ impl PageContext {
             "page": page,
             "user": self.identity.as_ref().map(|i| &i.actor),
             "csrf": self.identity.as_ref().map(|i| i.csrf.as_str()),
+            "unread": self.unread,
         });
         if let (Value::Object(base), Value::Object(extra)) = (&mut context, extra) {
             base.extend(extra);

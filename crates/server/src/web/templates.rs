@@ -72,6 +72,39 @@ const TEMPLATES: &[(&str, &str)] = &[
         "assessment.html",
         include_str!("../../templates/assessment.html"),
     ),
+    // Notices, complaints, delivery, plans and drills (issue 9).
+    ("inbox.html", include_str!("../../templates/inbox.html")),
+    (
+        "supervision.html",
+        include_str!("../../templates/supervision.html"),
+    ),
+    ("notices.html", include_str!("../../templates/notices.html")),
+    ("notice.html", include_str!("../../templates/notice.html")),
+    (
+        "complaints.html",
+        include_str!("../../templates/complaints.html"),
+    ),
+    (
+        "complaint.html",
+        include_str!("../../templates/complaint.html"),
+    ),
+    (
+        "complaint_new.html",
+        include_str!("../../templates/complaint_new.html"),
+    ),
+    (
+        "complaint_track.html",
+        include_str!("../../templates/complaint_track.html"),
+    ),
+    (
+        "preparedness.html",
+        include_str!("../../templates/preparedness.html"),
+    ),
+    ("drill.html", include_str!("../../templates/drill.html")),
+    (
+        "webhooks.html",
+        include_str!("../../templates/webhooks.html"),
+    ),
 ];
 
 pub struct Templates {
