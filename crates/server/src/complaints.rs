@@ -144,7 +144,10 @@ pub async fn submit(state: &AppState, new: &NewComplaint<'_>) -> Result<String> 
     };
     notify(
         state,
-        &Recipients::Orgs(vec![handlers]),
+        &Recipients::Orgs {
+            orgs: vec![handlers],
+            may: Action::ViewSupervision,
+        },
         "complaint",
         &format!("投诉举报 / Complaint #{id}: {operator_name}"),
         &content,
@@ -331,7 +334,10 @@ pub async fn route(state: &AppState, actor: &Actor, id: i64, operator_id: i64) -
     .await?;
     notify(
         state,
-        &Recipients::Orgs(vec![regulator]),
+        &Recipients::Orgs {
+            orgs: vec![regulator],
+            may: Action::ViewSupervision,
+        },
         "complaint",
         &format!("投诉举报 / Complaint #{id}: {}", routed.operator_name),
         &routed.content,

@@ -122,7 +122,10 @@ pub async fn send(
     .await?;
     notify(
         state,
-        &Recipients::Orgs(targets),
+        &Recipients::Orgs {
+            orgs: targets,
+            may: Action::ViewSupervision,
+        },
         "notice",
         &format!("通报 / Notice: {title}"),
         &body,

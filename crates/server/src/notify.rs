@@ -10,15 +10,16 @@ use sqlx::any::AnyRow;
 
 use crate::AppState;
 use crate::audit::AuditEntry;
-use crate::auth::{Action, Actor, require};
+use crate::auth::{Action, Actor, OrgKind, OrgRef, Role, authorize, require};
 use crate::delivery::{parse_webhook_url, valid_email, webhook_secret_context};
 use crate::error::{Error, Result};
 use crate::service::{audit, bounded};
 
 /// Who is told.
 pub enum Recipients {
-    /// Every user of these organisations.
-    Orgs(Vec<i64>),
+    /// The users of these organisations whose role may do `may` on their own organisation
+    /// (so a vendor is not told about a notice it could not open).
+    Orgs { orgs: Vec<i64>, may: Action },
     /// These users.
     Users(Vec<i64>),
 }
@@ -50,23 +51,33 @@ pub async fn notify(
 ) -> Result<usize> {
     let subject: String = subject.chars().take(MAX_SUBJECT).collect();
     let body: String = body.chars().take(MAX_BODY).collect();
-    let (column, ids) = match recipients {
-        Recipients::Orgs(ids) => ("u.org_id", ids),
-        Recipients::Users(ids) => ("u.id", ids),
+    let (column, ids, may) = match recipients {
+        Recipients::Orgs { orgs, may } => ("u.org_id", orgs, Some(*may)),
+        Recipients::Users(ids) => ("u.id", ids, None),
     };
     if ids.is_empty() {
         return Ok(0);
     }
     let sql = format!(
-        "SELECT u.id, u.org_id, e.email FROM users u LEFT JOIN notification_emails e ON e.user_id = u.id \
-         WHERE {column} IN ({})",
+        "SELECT u.id, u.org_id, u.role, o.kind, o.regulator_id, e.email FROM users u \
+         JOIN organisations o ON o.id = u.org_id \
+         LEFT JOIN notification_emails e ON e.user_id = u.id WHERE {column} IN ({})",
         placeholders(1, ids.len())
     );
-    let users = ids
+    let mut users = Vec::new();
+    for row in ids
         .iter()
         .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, id| q.bind(*id))
         .fetch_all(&state.repo.pool)
-        .await?;
+        .await?
+    {
+        if let Some(action) = may
+            && !user_may(&row, action)?
+        {
+            continue;
+        }
+        users.push(row);
+    }
     let now = crate::now();
     let mut orgs = Vec::new();
     let mut tx = state.repo.pool.begin().await?;
@@ -130,6 +141,30 @@ pub async fn notify(
     }
     tx.commit().await?;
     Ok(users.len())
+}
+
+/// Whether the user of `row` may do `action` on its own organisation.
+fn user_may(row: &AnyRow, action: Action) -> Result<bool> {
+    let role: String = row.try_get("role")?;
+    let kind: String = row.try_get("kind")?;
+    let (Some(role), Some(kind)) = (Role::parse(&role), OrgKind::parse(&kind)) else {
+        return Ok(false);
+    };
+    let org = OrgRef {
+        id: row.try_get("org_id")?,
+        kind,
+        regulator_id: row.try_get("regulator_id")?,
+    };
+    let actor = Actor {
+        user_id: row.try_get("id")?,
+        username: String::new(),
+        display_name: String::new(),
+        role,
+        org: org.clone(),
+        org_name: String::new(),
+        granted_systems: Vec::new(),
+    };
+    Ok(authorize(&actor, action, &org))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -659,6 +659,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("acknowledge", "确认收到", "Acknowledge"),
     ("acknowledged", "已确认", "Acknowledged"),
+    ("unread_notice", "未阅读", "Not read"),
     ("not_acknowledged", "未确认", "Not acknowledged"),
     ("complaints", "投诉举报", "Complaints and reports"),
     (

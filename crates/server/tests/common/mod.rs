@@ -60,6 +60,15 @@ impl Reply {
 
 /// Returns None (after printing why) when the backend is not available.
 pub async fn app(backend: Backend, test: &str) -> Option<TestApp> {
+    app_configured(backend, test, |_| {}).await
+}
+
+/// [`app`] with settings changed by `configure` before the state opens.
+pub async fn app_configured(
+    backend: Backend,
+    test: &str,
+    configure: impl FnOnce(&mut Config),
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let allowed = dir.path().join("allowed");
     std::fs::create_dir_all(&allowed).unwrap();
@@ -85,7 +94,7 @@ pub async fn app(backend: Backend, test: &str) -> Option<TestApp> {
             (Some(url), Some((base, schema)))
         }
     };
-    let config = Config {
+    let mut config = Config {
         data_dir: dir.path().to_owned(),
         database_url,
         allowed_roots: vec![allowed.clone()],
@@ -95,6 +104,7 @@ pub async fn app(backend: Backend, test: &str) -> Option<TestApp> {
         lockout_failures: 5,
         ..Config::default()
     };
+    configure(&mut config);
     let state = AppState::open(config).await.unwrap();
     let orgs = seed(&state).await;
     Some(TestApp {
