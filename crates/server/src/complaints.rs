@@ -14,7 +14,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, OrgKind, Role, authorize, token_digest};
 use crate::error::{Error, Result};
 use crate::notify::{Recipients, notify};
-use crate::service::audit;
+use crate::service::{audit, within};
 
 /// What a complaint is about (the form's choices).
 pub const CATEGORIES: [&str; 5] = [
@@ -65,17 +65,10 @@ pub struct PublicStatus {
     pub answer: String,
 }
 
-fn limited(field: &str, text: &str, max: usize, required: bool) -> Result<String> {
-    let text = text.trim();
-    if text.chars().count() > max {
-        return Err(Error::BadRequest(format!(
-            "{field} holds at most {max} characters"
-        )));
-    }
-    if required && text.is_empty() {
-        return Err(Error::BadRequest(format!("{field} is required")));
-    }
-    Ok(text.to_owned())
+/// What a notification about a complaint says: its category only. The complainant's words
+/// may hold personal information and stay on the platform (not in e-mail or webhooks).
+fn handling_notice(category: &str) -> String {
+    format!("投诉举报（{category}），请登录平台处理。/ A complaint ({category}): sign in to handle it.")
 }
 
 /// A tracking code: `TS-` and 20 characters of Crockford base32 (100 random bits), easy to
@@ -92,9 +85,9 @@ fn tracking_code() -> String {
 
 /// Records a complaint from the public form; returns the tracking code (shown once).
 pub async fn submit(state: &AppState, new: &NewComplaint<'_>) -> Result<String> {
-    let operator_name = limited("operator", new.operator_name, MAX_OPERATOR_NAME, true)?;
-    let content = limited("content", new.content, MAX_CONTENT, true)?;
-    let contact = limited("contact", new.contact, MAX_CONTACT, false)?;
+    let operator_name = within("operator", new.operator_name, MAX_OPERATOR_NAME, true)?;
+    let content = within("content", new.content, MAX_CONTENT, true)?;
+    let contact = within("contact", new.contact, MAX_CONTACT, false)?;
     if !CATEGORIES.contains(&new.category) {
         return Err(Error::BadRequest("unknown category".into()));
     }
@@ -150,7 +143,7 @@ pub async fn submit(state: &AppState, new: &NewComplaint<'_>) -> Result<String> 
         },
         "complaint",
         &format!("投诉举报 / Complaint #{id}: {operator_name}"),
-        &content,
+        &handling_notice(new.category),
         &format!("/complaints/{id}"),
     )
     .await?;
@@ -215,7 +208,7 @@ fn may_view(actor: &Actor, complaint: &Complaint) -> bool {
 }
 
 /// Who handles it: the regulator's staff, or the platform admin while no regulator is known.
-fn may_handle(actor: &Actor, complaint: &Complaint) -> bool {
+pub fn may_handle(actor: &Actor, complaint: &Complaint) -> bool {
     match complaint.regulator_id {
         Some(regulator) => actor.org.id == regulator && actor.role == Role::RegulatorStaff,
         None => is_admin(actor),
@@ -340,7 +333,7 @@ pub async fn route(state: &AppState, actor: &Actor, id: i64, operator_id: i64) -
         },
         "complaint",
         &format!("投诉举报 / Complaint #{id}: {}", routed.operator_name),
-        &routed.content,
+        &handling_notice(&routed.category),
         &format!("/complaints/{id}"),
     )
     .await?;
@@ -383,7 +376,7 @@ pub async fn assign(state: &AppState, actor: &Actor, id: i64, user_id: i64) -> R
         &Recipients::Users(vec![user_id]),
         "complaint_assigned",
         &format!("投诉举报已分派 / Complaint #{id} assigned to you"),
-        &complaint.content,
+        &handling_notice(&complaint.category),
         &format!("/complaints/{id}"),
     )
     .await?;
@@ -393,7 +386,7 @@ pub async fn assign(state: &AppState, actor: &Actor, id: i64, user_id: i64) -> R
 /// The answer the complainant reads with the tracking code.
 pub async fn answer(state: &AppState, actor: &Actor, id: i64, text: &str) -> Result<()> {
     let complaint = handled(state, actor, id).await?;
-    let text = limited("answer", text, MAX_ANSWER, true)?;
+    let text = within("answer", text, MAX_ANSWER, true)?;
     sqlx::query(
         "UPDATE complaints SET answer = $1, status = 'answered', updated_at = $2 WHERE id = $3",
     )

@@ -45,6 +45,9 @@ pub struct Config {
     pub rate_limit_keys: usize,
     /// Public complaint submissions and status lookups per client address.
     pub complaint_rate_per_address: Rate,
+    /// The platform's address as users reach it (`https://shuan.example.cn`), put before the
+    /// links in e-mail; none: e-mail carries the path only.
+    pub public_url: Option<String>,
     /// Where notification e-mail goes out; none: inbox and webhooks only.
     pub smtp: Option<crate::delivery::SmtpSettings>,
     /// Let webhooks name loopback and private addresses (tests, closed networks); off, an
@@ -84,6 +87,7 @@ impl Default for Config {
                 burst: 5,
                 per_minute: 2,
             },
+            public_url: None,
             smtp: None,
             webhook_allow_private: false,
         }
@@ -136,6 +140,9 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_TRUSTED_PROXY_HEADER") {
             self.trusted_proxy_header = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = var("SHUAN_PUBLIC_URL") {
+            self.public_url = Some(v).filter(|v| !v.trim().is_empty());
         }
         if let Some(smtp) = &mut self.smtp {
             // Credentials only from the environment, so the config file holds no secret.

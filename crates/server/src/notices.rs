@@ -11,7 +11,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, OrgKind, authorize, require};
 use crate::error::{Error, Result};
 use crate::notify::{Recipients, notify};
-use crate::service::{audit, required};
+use crate::service::{audit, within};
 
 const MAX_TITLE: usize = 200;
 const MAX_BODY: usize = 20_000;
@@ -56,13 +56,8 @@ pub async fn send(
         return Err(Error::Forbidden);
     }
     require(actor, Action::ManageCampaigns, &actor.org)?;
-    let title = required("title", title)?;
-    let body = required("body", body)?;
-    if title.chars().count() > MAX_TITLE || body.chars().count() > MAX_BODY {
-        return Err(Error::BadRequest(format!(
-            "a notice's title holds at most {MAX_TITLE} characters and its body {MAX_BODY}"
-        )));
-    }
+    let title = within("title", title, MAX_TITLE, true)?;
+    let body = within("body", body, MAX_BODY, true)?;
     let jurisdiction: Vec<i64> = state
         .repo
         .organisations()

@@ -102,7 +102,8 @@ pub async fn notify(
             let text = if link.is_empty() {
                 body.clone()
             } else {
-                format!("{body}\n\n{link}")
+                let base = state.config.public_url.as_deref().unwrap_or_default();
+                format!("{body}\n\n{}{link}", base.trim_end_matches('/'))
             };
             enqueue(
                 &mut tx, "email", org_id, None, &email, event, &subject, &text, now,

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, require};
 use crate::error::{Error, Result};
-use crate::service::{audit, required, visible_org_ids};
+use crate::service::{audit, required, visible_org_ids, within};
 
 /// Longest drill record and evaluation.
 const MAX_RECORD: usize = 20_000;
@@ -310,15 +310,11 @@ pub async fn record_drill(
     evaluation: &str,
 ) -> Result<()> {
     let drill = drill_for(state, actor, id, Action::RespondSupervision).await?;
-    let (record, evaluation) = (record.trim(), evaluation.trim());
-    if record.chars().count() > MAX_RECORD || evaluation.chars().count() > MAX_RECORD {
-        return Err(Error::BadRequest(format!(
-            "the record and the evaluation hold at most {MAX_RECORD} characters each"
-        )));
-    }
+    let record = within("record", record, MAX_RECORD, false)?;
+    let evaluation = within("evaluation", evaluation, MAX_RECORD, false)?;
     sqlx::query("UPDATE drills SET record = $1, evaluation = $2, updated_at = $3 WHERE id = $4")
-        .bind(record)
-        .bind(evaluation)
+        .bind(&record)
+        .bind(&evaluation)
         .bind(crate::now())
         .bind(id)
         .execute(&state.repo.pool)

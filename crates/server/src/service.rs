@@ -78,6 +78,21 @@ pub(crate) fn required(field: &str, text: &str) -> Result<String> {
     Ok(text)
 }
 
+/// A text field trimmed and held to `max` characters; `required` refuses it empty. For the
+/// long texts (notices, complaints, drill records) that [`bounded`]'s limit would cut short.
+pub(crate) fn within(field: &str, text: &str, max: usize, required: bool) -> Result<String> {
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(Error::BadRequest(format!(
+            "{field} holds at most {max} characters"
+        )));
+    }
+    if required && text.is_empty() {
+        return Err(Error::BadRequest(format!("{field} is required")));
+    }
+    Ok(text.to_owned())
+}
+
 // ---- sign-in
 
 /// A new session: the cookie's token (only its digest is stored) and its CSRF token.

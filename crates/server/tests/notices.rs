@@ -282,6 +282,27 @@ on_both_backends!(notices_reach_operators_and_track_acknowledgements, |app| {
         0
     );
 
+    // Long texts up to the limit, not beyond.
+    let too_long = app
+        .post_json(
+            "/api/v1/notices",
+            &regulator,
+            json!({"title": "x", "body": "字".repeat(20_001)}),
+        )
+        .await;
+    status(
+        &too_long,
+        StatusCode::BAD_REQUEST,
+        "a body over 20,000 characters",
+    );
+    let long = app
+        .post_json(
+            "/api/v1/notices",
+            &regulator,
+            json!({"title": "长通报", "body": "字".repeat(20_000), "operator_ids": [orgs.operator_b]}),
+        )
+        .await;
+    ok(&long, "a body of 20,000 characters");
     let actions = audit_actions(app, &regulator).await;
     for expected in ["notice_send", "notice_read", "notice_acknowledge"] {
         assert!(
@@ -574,6 +595,7 @@ async fn email_goes_through_the_smtp_server_and_is_retried() {
             username: Some("mailer".into()),
             password: Some("smtp-pass-42".into()),
         });
+        config.public_url = Some("https://shuan.example.cn/".into());
     })
     .await
     .unwrap();
@@ -635,7 +657,7 @@ async fn email_goes_through_the_smtp_server_and_is_retried() {
     let body = b64.decode(conversation[body_start..end].concat()).unwrap();
     let body = String::from_utf8(body).unwrap();
     assert!(body.contains("请于本周内完成数据安全自查。"), "{body}");
-    assert!(body.contains(&format!("/notices/{id}")));
+    assert!(body.contains(&format!("https://shuan.example.cn/notices/{id}")), "{body}");
     assert_eq!(conversation.last().unwrap(), "QUIT");
     // The SMTP password is in no log the platform keeps.
     let audit = app.get("/api/v1/audit?limit=500", &regulator).await;
@@ -940,6 +962,9 @@ on_both_backends_with!(
             assert!(audit.body.contains(action), "{action}");
         }
         assert!(!audit.body.contains("身份证号"));
+    // Nor in what is sent out of the platform (e-mail, webhooks): the inbox says the category.
+    let told = ok(&app.get("/api/v1/inbox", &regulator).await, "inbox");
+    assert!(!told.to_string().contains("身份证号"), "{told}");
     }
 );
 

@@ -238,13 +238,7 @@ async fn complaint(
     } else {
         Vec::new()
     };
-    let may_handle = record.status != "closed"
-        && match record.regulator_id {
-            Some(regulator) => {
-                actor.org.id == regulator && actor.role == crate::auth::Role::RegulatorStaff
-            }
-            None => actor.org.kind == OrgKind::Platform,
-        };
+    let may_handle = record.status != "closed" && complaints::may_handle(actor, &record);
     let html = page.render(
         &state,
         "complaint.html",
