@@ -103,6 +103,13 @@ pub enum Action {
     ViewAudit,
     /// Create users in the organisation.
     ManageUsers,
+    /// See the organisation's incidents, their grades, deadlines and timelines.
+    ViewIncidents,
+    /// Report an incident, add to its timeline, end its handling, file its close-out report.
+    ReportIncident,
+    /// Supervise an operator's incidents: record the report forwarded to the national level,
+    /// add notes (regulator staff, over the operators in the jurisdiction).
+    SuperviseIncidents,
 }
 
 /// An organisation as authorisation sees it.
@@ -155,14 +162,22 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     use Action::*;
     match (actor.role, relation) {
         (Role::PlatformAdmin, Relation::Platform) => true,
-        (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit)
+        (Role::RegulatorStaff, Relation::Supervised) => {
+            matches!(
+                action,
+                ViewInventory | ViewAudit | ViewIncidents | SuperviseIncidents
+            )
+        }
+        (Role::RegulatorStaff, Relation::Own) => {
+            matches!(action, ViewInventory | ViewAudit | ViewIncidents)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit)
+            matches!(action, ViewInventory | ViewAudit | ViewIncidents)
         }
-        (Role::SecurityOfficer, Relation::Own) => true,
-        (Role::DataAdmin, Relation::Own) => !matches!(action, ViewAudit | ManageUsers),
+        (Role::SecurityOfficer, Relation::Own) => action != SuperviseIncidents,
+        (Role::DataAdmin, Relation::Own) => {
+            !matches!(action, ViewAudit | ManageUsers | SuperviseIncidents)
+        }
         (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
         _ => false,
     }
@@ -278,6 +293,9 @@ mod tests {
                 Action::RunScan,
                 Action::ViewAudit,
                 Action::ManageUsers,
+                Action::ViewIncidents,
+                Action::ReportIncident,
+                Action::SuperviseIncidents,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -295,6 +313,35 @@ mod tests {
         assert!(!authorize(&staff, Action::ViewInventory, &operator(20, 2)));
         assert!(!authorize(&staff, Action::ReviewLabel, &operator(10, 1)));
         assert!(!authorize(&staff, Action::ViewSamples, &operator(10, 1)));
+        assert!(authorize(
+            &staff,
+            Action::SuperviseIncidents,
+            &operator(10, 1)
+        ));
+        assert!(!authorize(
+            &staff,
+            Action::SuperviseIncidents,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(&staff, Action::ReportIncident, &operator(10, 1)));
+    }
+
+    #[test]
+    fn incidents_are_reported_by_operators_and_supervised_by_their_regulator() {
+        let org = operator(10, 1);
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let staff = actor(role, org.clone());
+            assert!(authorize(&staff, Action::ReportIncident, &org), "{role:?}");
+            assert!(
+                !authorize(&staff, Action::SuperviseIncidents, &org),
+                "{role:?}"
+            );
+        }
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewIncidents, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewIncidents, &org));
+        assert!(!authorize(&auditor, Action::ReportIncident, &org));
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub struct Config {
     pub lockout_minutes: i64,
     /// Scan jobs that run at once (each also uses rayon across the cores).
     pub scan_workers: usize,
+    /// A YAML file of incident grading rules and reporting clocks replacing the built-in
+    /// `rules/incident/grading.yaml`.
+    pub incident_rules: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             lockout_failures: 5,
             lockout_minutes: 15,
             scan_workers: 1,
+            incident_rules: None,
         }
     }
 }
@@ -93,6 +97,9 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_SCAN_WORKERS") {
             self.scan_workers = number("SHUAN_SCAN_WORKERS", v)?;
+        }
+        if let Some(v) = var("SHUAN_INCIDENT_RULES") {
+            self.incident_rules = Some(v.into());
         }
         Ok(())
     }

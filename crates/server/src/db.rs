@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_table_counts.sql")),
     (3, include_str!("../migrations/0003_counts_index.sql")),
+    (7, include_str!("../migrations/0007_incidents.sql")),
 ];
 
 /// The URL of the embedded database in `data_dir`.

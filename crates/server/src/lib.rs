@@ -11,6 +11,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod incident;
 pub mod jobs;
 pub mod repo;
 pub mod secrets;
@@ -46,6 +47,7 @@ pub fn random_token() -> String {
 /// Serves the platform on `listener`, with the scan workers, until Ctrl-C.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     jobs::spawn_workers(&state);
+    incident::spawn_deadline_tick(&state);
     axum::serve(listener, web::router(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
