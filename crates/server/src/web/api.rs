@@ -28,7 +28,11 @@ pub struct Endpoint {
     pub body: Option<&'static str>,
 }
 
-const fn endpoint(method: &'static str, path: &'static str, summary: &'static str) -> Endpoint {
+pub(super) const fn endpoint(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+) -> Endpoint {
     Endpoint {
         method,
         path,
@@ -37,7 +41,7 @@ const fn endpoint(method: &'static str, path: &'static str, summary: &'static st
     }
 }
 
-const fn with_body(
+pub(super) const fn with_body(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -54,7 +58,7 @@ const fn with_body(
 /// Every API operation with its handler. The upload is routed by `web::router` under its
 /// own body limit.
 pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
-    vec![
+    let mut all = vec![
         (
             endpoint(
                 "get",
@@ -233,7 +237,9 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             endpoint("get", "/api/v1/openapi.json", "This document"),
             Some(get(openapi)),
         ),
-    ]
+    ];
+    all.extend(super::incidents::endpoints());
+    all
 }
 
 pub fn routes() -> Router<AppState> {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod i18n;
+pub mod incidents;
 pub mod openapi;
 pub mod pages;
 pub mod templates;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
+        .merge(incidents::page_routes())
         .merge(api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)

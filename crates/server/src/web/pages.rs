@@ -83,7 +83,7 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-type PageResult = Result<Response, PageError>;
+pub(super) type PageResult = Result<Response, PageError>;
 
 /// The language of the request (`?lang=` first, then the cookie) and its path, for the
 /// language switch to come back to.
@@ -114,13 +114,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 }
 
 impl PageContext {
-    fn identity(&self) -> Result<&Identity, PageError> {
+    pub(super) fn identity(&self) -> Result<&Identity, PageError> {
         self.identity
             .as_ref()
             .ok_or(PageError(Error::Unauthenticated))
     }
 
-    fn render(
+    pub(super) fn render(
         &self,
         state: &AppState,
         template: &str,
@@ -169,7 +169,7 @@ impl PageContext {
     }
 }
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
