@@ -149,6 +149,7 @@ pub async fn seed_demo(state: &AppState, tables_dir: &Path) -> Result<&'static [
             .await?;
         repo.create_job(org, source, user).await?;
     }
+    crate::incident::seed_demo(state, officer_a, officer_b).await?;
     state
         .audit
         .record(crate::audit::AuditEntry {

@@ -487,6 +487,62 @@ fn report_name(kind: ReportKind) -> &'static str {
     }
 }
 
+/// Two incidents for `shuan demo`: a 重大 one at operator A (a CII operator, reported inside
+/// its hour; the forward to the national level falls due 30 minutes after seeding) and a 较大
+/// one at operator B reported after its 4-hour deadline.
+pub async fn seed_demo(state: &AppState, officer_a: i64, officer_b: i64) -> Result<()> {
+    let now = state.clock.now();
+    let demo = [
+        (
+            officer_a,
+            "会员系统接口越权导致客户信息泄露",
+            "姓名、手机号、身份证号、收货地址",
+            "cii",
+            50,
+            2_300_000,
+            1_200_000,
+            3_000_000,
+            "已下线存在越权的接口，正在排查访问日志",
+        ),
+        (
+            officer_b,
+            "办件库备份文件被公开访问",
+            "姓名、身份证号、办件材料",
+            "other",
+            6 * 60,
+            150_000,
+            150_000,
+            0,
+            "已删除公开链接，正在核查下载记录",
+        ),
+    ];
+    for (user, title, data_kinds, kind, minutes_ago, pi, spi, loss, note) in demo {
+        let actor = crate::service::actor(state, user).await?;
+        let discovered_at = (now - chrono::Duration::minutes(minutes_ago)).to_rfc3339();
+        let reported = report(
+            state,
+            &actor,
+            NewIncident {
+                title,
+                description: "",
+                data_kinds,
+                operator_kind: kind,
+                occurred_at: "",
+                discovered_at: &discovered_at,
+                people_pi: pi,
+                people_sensitive_pi: spi,
+                important_data: false,
+                core_data: false,
+                loss_yuan: loss,
+                outage_hours: 0.0,
+            },
+        )
+        .await?;
+        add_entry(state, &actor, reported.id, EntryKind::Note.as_str(), note).await?;
+    }
+    Ok(())
+}
+
 /// Runs [`escalate_overdue`] every [`TICK`] on the current runtime. It keeps no state of its
 /// own: after a restart the first pass catches up on whatever fell due meanwhile.
 pub fn spawn_deadline_tick(state: &AppState) {
@@ -499,4 +555,36 @@ pub fn spawn_deadline_tick(state: &AppState) {
             tokio::time::sleep(TICK).await;
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_rules_file_stops_the_server_naming_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("incidents.yaml");
+        std::fs::write(
+            &path,
+            "sources: {}\nrules:\n  - id: x\n    grade: enormous\n",
+        )
+        .unwrap();
+        let message = load_rules(Some(&path)).unwrap_err().to_string();
+        assert!(
+            message.contains("incidents.yaml:4: ") && message.contains("enormous"),
+            "{message}"
+        );
+        assert!(load_rules(Some(&dir.path().join("missing.yaml"))).is_err());
+        assert_eq!(load_rules(None).unwrap(), Rules::builtin());
+    }
+
+    #[test]
+    fn wall_times_are_beijing_time() {
+        let at = parse_time("t", "2026-03-01T09:30").unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-03-01T09:30:00+08:00");
+        let utc = parse_time("t", "2026-03-01T01:30:00Z").unwrap();
+        assert_eq!(utc, at);
+        assert!(parse_time("t", "tomorrow").is_err());
+    }
 }
