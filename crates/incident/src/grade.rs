@@ -1,7 +1,5 @@
 //! Incident facts, grades and the grader.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::rules::{Condition, Rules};
@@ -40,21 +38,6 @@ impl Grade {
 
     pub fn parse(text: &str) -> Option<Grade> {
         Grade::ALL.into_iter().find(|g| g.as_str() == text)
-    }
-
-    pub fn zh(self) -> &'static str {
-        match self {
-            Grade::General => "一般",
-            Grade::Larger => "较大",
-            Grade::Major => "重大",
-            Grade::ParticularlyMajor => "特别重大",
-        }
-    }
-}
-
-impl fmt::Display for Grade {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
