@@ -431,17 +431,19 @@ pub async fn escalate_overdue(state: &AppState) -> Result<usize> {
     let pool = &state.repo.pool;
     let now = state.clock.now();
     let mut escalated = 0;
+    let already = store::escalated_keys(pool).await?;
     for incident in store::unclosed(pool).await? {
         for deadline in agenda(state, &incident, now).to_escalate() {
             let kind = deadline.kind.as_str();
-            if !store::mark_overdue(
-                pool,
-                incident.id,
-                kind,
-                seconds(deadline.due_at),
-                seconds(now),
-            )
-            .await?
+            if already.contains(&(incident.id, kind.to_owned()))
+                || !store::mark_overdue(
+                    pool,
+                    incident.id,
+                    kind,
+                    seconds(deadline.due_at),
+                    seconds(now),
+                )
+                .await?
             {
                 continue;
             }

@@ -2,6 +2,8 @@
 //! `repo.rs`: `$N` parameters, Unix seconds, 0/1 flags. Callers pass the organisations
 //! authorisation admitted; queries never widen that set.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -320,7 +322,22 @@ pub async fn add_entry(
     Ok(())
 }
 
-/// Marks a missed deadline escalated, once: true when this call made the mark.
+/// The (incident, report) pairs already escalated, for the incidents not yet closed: the
+/// tick skips them without writing, so a pass over long-overdue incidents stays read-only.
+pub async fn escalated_keys(pool: &AnyPool) -> Result<HashSet<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT m.incident_id, m.report_kind FROM incident_overdue m \
+         JOIN incidents i ON i.id = m.incident_id WHERE i.status <> 'closed'",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}
+
+/// Marks a missed deadline escalated, once (also against another server doing the same):
+/// true when this call made the mark.
 pub async fn mark_overdue(
     pool: &AnyPool,
     incident_id: i64,
