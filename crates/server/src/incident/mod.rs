@@ -101,9 +101,6 @@ pub enum EntryKind {
     CloseOut,
 }
 
-/// The kind of the entries the deadline tick writes.
-const OVERDUE_ENTRY: &str = "overdue";
-
 impl EntryKind {
     pub const ALL: [EntryKind; 6] = [
         EntryKind::Note,
@@ -435,16 +432,7 @@ pub async fn escalate_overdue(state: &AppState) -> Result<usize> {
     for incident in store::unclosed(pool).await? {
         for deadline in agenda(state, &incident, now).to_escalate() {
             let kind = deadline.kind.as_str();
-            if already.contains(&(incident.id, kind.to_owned()))
-                || !store::mark_overdue(
-                    pool,
-                    incident.id,
-                    kind,
-                    seconds(deadline.due_at),
-                    seconds(now),
-                )
-                .await?
-            {
+            if already.contains(&(incident.id, kind.to_owned())) {
                 continue;
             }
             let body = format!(
@@ -453,16 +441,10 @@ pub async fn escalate_overdue(state: &AppState) -> Result<usize> {
                 deadline.due_at.format("%Y-%m-%d %H:%M"),
                 deadline.clause
             );
-            store::add_entry(
-                pool,
-                incident.id,
-                OVERDUE_ENTRY,
-                &body,
-                None,
-                seconds(now),
-                None,
-            )
-            .await?;
+            let due_at = seconds(deadline.due_at);
+            if !store::escalate(pool, incident.id, kind, due_at, &body, seconds(now)).await? {
+                continue;
+            }
             state
                 .audit
                 .record(AuditEntry {

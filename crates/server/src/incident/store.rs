@@ -13,6 +13,9 @@ use shuan_incident::{Grade, Incident, OperatorKind};
 use crate::error::{Error, Result};
 use crate::repo::placeholders;
 
+/// The kind of the timeline entries the deadline tick writes.
+pub const OVERDUE_ENTRY: &str = "overdue";
+
 /// An incident as stored.
 #[derive(Clone, Debug, Serialize)]
 pub struct IncidentRecord {
@@ -336,16 +339,19 @@ pub async fn escalated_keys(pool: &AnyPool) -> Result<HashSet<(i64, String)>> {
         .collect()
 }
 
-/// Marks a missed deadline escalated, once (also against another server doing the same):
-/// true when this call made the mark.
-pub async fn mark_overdue(
+/// Marks a missed deadline escalated and writes `body` to the timeline as the system, in one
+/// transaction and once (also against another server doing the same): true when this call
+/// made the mark.
+pub async fn escalate(
     pool: &AnyPool,
     incident_id: i64,
     report_kind: &str,
     due_at: i64,
+    body: &str,
     at: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
+    let mut tx = pool.begin().await?;
+    let marked = sqlx::query(
         "INSERT INTO incident_overdue (incident_id, report_kind, due_at, escalated_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
@@ -353,9 +359,23 @@ pub async fn mark_overdue(
     .bind(report_kind)
     .bind(due_at)
     .bind(at)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if marked.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO incident_timeline (incident_id, kind, body, user_id, created_at) \
+         VALUES ($1, $2, $3, NULL, $4)",
+    )
+    .bind(incident_id)
+    .bind(OVERDUE_ENTRY)
+    .bind(body)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 pub async fn overdue_marks(pool: &AnyPool, incident_id: i64) -> Result<Vec<OverdueMark>> {
