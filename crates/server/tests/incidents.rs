@@ -297,6 +297,10 @@ async fn deadlines_escalate_once_and_survive_a_restart(backend: Backend) {
         .json();
     assert_eq!(detail["escalations"][0]["report_kind"], "escalation");
     assert_eq!(detail["timeline"][0]["kind"], "overdue");
+    assert_eq!(
+        detail["timeline"][0]["body"],
+        "逐级上报国家网信部门已超时（截止 2026-03-01 11:00）/ forward to the national level overdue since 2026-03-01 11:00"
+    );
     assert_eq!(detail["timeline"][0]["user_id"], Value::Null);
     let page = app.get("/incidents", &officer).await;
     assert!(page.body.contains("class=\"overdue\"") && page.body.contains("已超时"));

@@ -435,12 +435,9 @@ pub async fn escalate_overdue(state: &AppState) -> Result<usize> {
             if already.contains(&(incident.id, kind.to_owned())) {
                 continue;
             }
-            let body = format!(
-                "{} overdue since {} ({})",
-                report_name(deadline.kind),
-                deadline.due_at.format("%Y-%m-%d %H:%M"),
-                deadline.clause
-            );
+            let (zh, en) = report_names(deadline.kind);
+            let due = deadline.due_at.format("%Y-%m-%d %H:%M");
+            let body = format!("{zh}已超时（截止 {due}）/ {en} overdue since {due}");
             let due_at = seconds(deadline.due_at);
             if !store::escalate(pool, incident.id, kind, due_at, &body, seconds(now)).await? {
                 continue;
@@ -463,11 +460,13 @@ pub async fn escalate_overdue(state: &AppState) -> Result<usize> {
     Ok(escalated)
 }
 
-fn report_name(kind: ReportKind) -> &'static str {
+/// A report's name in Chinese and English, for the timeline entries the tick writes (kept
+/// as text, so both languages are stored).
+fn report_names(kind: ReportKind) -> (&'static str, &'static str) {
     match kind {
-        ReportKind::Initial => "initial report (首次报告)",
-        ReportKind::Escalation => "forward to the national level (逐级上报)",
-        ReportKind::CloseOut => "close-out report (总结报告)",
+        ReportKind::Initial => ("首次报告", "initial report"),
+        ReportKind::Escalation => ("逐级上报国家网信部门", "forward to the national level"),
+        ReportKind::CloseOut => ("事件处置总结报告", "close-out report"),
     }
 }
 
