@@ -46,7 +46,7 @@ pub enum Role {
     DataAdmin,
     /// Read-only, plus the audit trail.
     Auditor,
-    /// 外包服务提供商: reads the inventory of the operator that engaged it, nothing else.
+    /// 外包服务提供商: reads the inventory of the systems its operator granted it, nothing else.
     Vendor,
 }
 
@@ -103,6 +103,22 @@ pub enum Action {
     ViewAudit,
     /// Create users in the organisation.
     ManageUsers,
+    /// Read an operator's registry profile, filings and risk assessment reports.
+    ViewFilings,
+    /// Keep the operator's profile current and edit its filing and report drafts.
+    PrepareFilings,
+    /// Submit a filing or report to the regulator (the security officer only).
+    SubmitFilings,
+    /// Review an operator's filings and reports and keep the key-operator list (the
+    /// regulator with jurisdiction only).
+    Supervise,
+    /// See assessments (questionnaire answers, evidence, conclusions) and campaign reports.
+    ViewAssessment,
+    /// Answer and submit the organisation's own assessments.
+    AnswerAssessment,
+    /// Send campaigns (on the regulator itself) and record review conclusions (on its
+    /// operators): regulator work, never an operator's on itself.
+    ManageCampaigns,
     /// See the organisation's incidents, their grades, deadlines and timelines.
     ViewIncidents,
     /// Report an incident, add to its timeline, end its handling, file its close-out report.
@@ -130,6 +146,9 @@ pub struct Actor {
     pub role: Role,
     pub org: OrgRef,
     pub org_name: String,
+    /// For a vendor: the systems (信息系统) of its operator whose inventory it was granted,
+    /// live now (neither expired nor revoked). Empty for every other role.
+    pub granted_systems: Vec<i64>,
 }
 
 /// How the actor relates to the organisation that owns a resource.
@@ -161,37 +180,91 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     };
     use Action::*;
     match (actor.role, relation) {
-        (Role::PlatformAdmin, Relation::Platform) => true,
-        (Role::RegulatorStaff, Relation::Supervised) => {
+        // The platform's admin neither files as an operator nor reviews as a regulator, nor
+        // reports or forwards incidents for them.
+        (Role::PlatformAdmin, Relation::Platform) => !matches!(
+            action,
+            SubmitFilings | Supervise | ReportIncident | SuperviseIncidents
+        ),
+        (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewIncidents | SuperviseIncidents
-            )
-        }
-        (Role::RegulatorStaff, Relation::Own) => {
-            matches!(action, ViewInventory | ViewAudit | ViewIncidents)
+                ViewInventory
+                    | ViewAudit
+                    | ViewFilings
+                    | ViewAssessment
+                    | ManageCampaigns
+                    | ViewIncidents
+            ) || (matches!(action, Supervise | SuperviseIncidents)
+                && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit | ViewIncidents)
+            matches!(
+                action,
+                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ViewIncidents
+            )
         }
-        (Role::SecurityOfficer, Relation::Own) => action != SuperviseIncidents,
-        (Role::DataAdmin, Relation::Own) => {
-            !matches!(action, ViewAudit | ManageUsers | SuperviseIncidents)
+        (Role::SecurityOfficer, Relation::Own) => {
+            !matches!(action, Supervise | ManageCampaigns | SuperviseIncidents)
         }
-        (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
+        (Role::DataAdmin, Relation::Own) => !matches!(
+            action,
+            ViewAudit
+                | ManageUsers
+                | SubmitFilings
+                | Supervise
+                | ManageCampaigns
+                | SuperviseIncidents
+        ),
+        // A vendor reaches nothing organisation-wide; see `authorize_in_system`.
         _ => false,
     }
+}
+
+/// [`authorize`] for a record that belongs to one system (信息系统) of an organisation: an
+/// inventory table or column. On top of what `authorize` allows, a vendor may view the
+/// inventory of the systems its operator granted it (and nothing else: no samples, no
+/// sources, no jobs).
+pub fn authorize_in_system(
+    actor: &Actor,
+    action: Action,
+    resource_org: &OrgRef,
+    system_id: i64,
+) -> bool {
+    authorize(actor, action, resource_org)
+        || (actor.role == Role::Vendor
+            && action == Action::ViewInventory
+            && actor.org.id == resource_org.id
+            && actor.granted_systems.contains(&system_id))
 }
 
 /// Like [`authorize`], as a result: a resource the actor may not even view is `NotFound`
 /// (so other tenants' ids reveal nothing); one it may view but not change is `Forbidden`.
 pub fn require(actor: &Actor, action: Action, resource_org: &OrgRef) -> Result<(), Error> {
-    if authorize(actor, action, resource_org) {
-        Ok(())
-    } else if authorize(actor, Action::ViewInventory, resource_org) {
-        Err(Error::Forbidden)
-    } else {
-        Err(Error::NotFound)
+    refusal(
+        authorize(actor, action, resource_org),
+        authorize(actor, Action::ViewInventory, resource_org),
+    )
+}
+
+/// [`require`] for a record of one system, decided by [`authorize_in_system`].
+pub fn require_in_system(
+    actor: &Actor,
+    action: Action,
+    resource_org: &OrgRef,
+    system_id: i64,
+) -> Result<(), Error> {
+    refusal(
+        authorize_in_system(actor, action, resource_org, system_id),
+        authorize_in_system(actor, Action::ViewInventory, resource_org, system_id),
+    )
+}
+
+fn refusal(allowed: bool, viewable: bool) -> Result<(), Error> {
+    match (allowed, viewable) {
+        (true, _) => Ok(()),
+        (false, true) => Err(Error::Forbidden),
+        (false, false) => Err(Error::NotFound),
     }
 }
 
@@ -257,6 +330,7 @@ mod tests {
             role,
             org,
             org_name: "o".into(),
+            granted_systems: Vec::new(),
         }
     }
 
@@ -293,6 +367,13 @@ mod tests {
                 Action::RunScan,
                 Action::ViewAudit,
                 Action::ManageUsers,
+                Action::ViewFilings,
+                Action::PrepareFilings,
+                Action::SubmitFilings,
+                Action::Supervise,
+                Action::ViewAssessment,
+                Action::AnswerAssessment,
+                Action::ManageCampaigns,
                 Action::ViewIncidents,
                 Action::ReportIncident,
                 Action::SuperviseIncidents,
@@ -313,6 +394,17 @@ mod tests {
         assert!(!authorize(&staff, Action::ViewInventory, &operator(20, 2)));
         assert!(!authorize(&staff, Action::ReviewLabel, &operator(10, 1)));
         assert!(!authorize(&staff, Action::ViewSamples, &operator(10, 1)));
+        assert!(authorize(&staff, Action::ManageCampaigns, &operator(10, 1)));
+        assert!(!authorize(
+            &staff,
+            Action::ManageCampaigns,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(
+            &staff,
+            Action::AnswerAssessment,
+            &operator(10, 1)
+        ));
         assert!(authorize(
             &staff,
             Action::SuperviseIncidents,
@@ -324,6 +416,21 @@ mod tests {
             &operator(20, 2)
         ));
         assert!(!authorize(&staff, Action::ReportIncident, &operator(10, 1)));
+    }
+
+    #[test]
+    fn operators_answer_assessments_but_never_conclude_them() {
+        let org = operator(10, 1);
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let a = actor(role, org.clone());
+            assert!(authorize(&a, Action::AnswerAssessment, &org), "{role:?}");
+            assert!(!authorize(&a, Action::ManageCampaigns, &org), "{role:?}");
+        }
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewAssessment, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewAssessment, &org));
+        assert!(!authorize(&auditor, Action::AnswerAssessment, &org));
     }
 
     #[test]
@@ -348,7 +455,7 @@ mod tests {
     fn roles_within_an_operator() {
         let org = operator(10, 1);
         let vendor = actor(Role::Vendor, org.clone());
-        assert!(authorize(&vendor, Action::ViewInventory, &org));
+        assert!(!authorize(&vendor, Action::ViewInventory, &org));
         assert!(!authorize(&vendor, Action::RunScan, &org));
         let data_admin = actor(Role::DataAdmin, org.clone());
         assert!(authorize(&data_admin, Action::ReviewLabel, &org));
@@ -356,6 +463,73 @@ mod tests {
         let auditor = actor(Role::Auditor, org.clone());
         assert!(authorize(&auditor, Action::ViewAudit, &org));
         assert!(!authorize(&auditor, Action::ManageSources, &org));
+    }
+
+    #[test]
+    fn vendors_view_only_the_inventory_of_granted_systems() {
+        let org = operator(10, 1);
+        let mut vendor = actor(Role::Vendor, org.clone());
+        vendor.granted_systems = vec![7];
+        assert!(authorize_in_system(&vendor, Action::ViewInventory, &org, 7));
+        assert!(!authorize_in_system(
+            &vendor,
+            Action::ViewInventory,
+            &org,
+            8
+        ));
+        for action in [Action::ViewSamples, Action::ReviewLabel, Action::RunScan] {
+            assert!(!authorize_in_system(&vendor, action, &org, 7), "{action:?}");
+        }
+        // A grant never reaches past the vendor's own operator, even with a system id that
+        // happens to match.
+        assert!(!authorize_in_system(
+            &vendor,
+            Action::ViewInventory,
+            &operator(11, 1),
+            7
+        ));
+        assert!(matches!(
+            require_in_system(&vendor, Action::ViewSamples, &org, 7),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            require_in_system(&vendor, Action::ViewInventory, &org, 8),
+            Err(Error::NotFound)
+        ));
+        // Other roles are unchanged by the system.
+        let officer = actor(Role::SecurityOfficer, org.clone());
+        assert!(authorize_in_system(&officer, Action::ViewSamples, &org, 8));
+    }
+
+    #[test]
+    fn only_the_officer_submits_and_only_the_jurisdiction_supervises() {
+        let org = operator(10, 1);
+        let officer = actor(Role::SecurityOfficer, org.clone());
+        assert!(authorize(&officer, Action::SubmitFilings, &org));
+        assert!(!authorize(&officer, Action::Supervise, &org));
+        let data_admin = actor(Role::DataAdmin, org.clone());
+        assert!(authorize(&data_admin, Action::PrepareFilings, &org));
+        assert!(!authorize(&data_admin, Action::SubmitFilings, &org));
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewFilings, &org));
+        let staff = actor(Role::RegulatorStaff, regulator(1));
+        assert!(authorize(&staff, Action::Supervise, &org));
+        assert!(!authorize(&staff, Action::Supervise, &regulator(1)));
+        assert!(!authorize(&staff, Action::Supervise, &operator(20, 2)));
+        assert!(!authorize(&staff, Action::PrepareFilings, &org));
+        let regulator_auditor = actor(Role::Auditor, regulator(1));
+        assert!(authorize(&regulator_auditor, Action::ViewFilings, &org));
+        assert!(!authorize(&regulator_auditor, Action::Supervise, &org));
+        let admin = actor(
+            Role::PlatformAdmin,
+            OrgRef {
+                id: 0,
+                kind: OrgKind::Platform,
+                regulator_id: None,
+            },
+        );
+        assert!(!authorize(&admin, Action::Supervise, &org));
+        assert!(!authorize(&admin, Action::SubmitFilings, &org));
     }
 
     #[test]

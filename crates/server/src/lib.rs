@@ -6,19 +6,26 @@
 //! ledger; secrets (passwords, tokens, database passwords) are stored hashed or encrypted and
 //! never rendered back.
 
+pub mod accounts;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod filing;
 pub mod incident;
 pub mod jobs;
+pub mod ratelimit;
+pub mod registry;
 pub mod repo;
+pub mod risk_report;
 pub mod secrets;
 pub mod seed;
 pub mod service;
 pub mod state;
 pub mod web;
+pub mod workflow;
 
 pub use config::Config;
 pub use error::{Error, Result};
@@ -48,10 +55,14 @@ pub fn random_token() -> String {
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     jobs::spawn_workers(&state);
     incident::spawn_deadline_tick(&state);
-    axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // The peer address feeds the rate limiters (see `web::limits::client_address`).
+    axum::serve(
+        listener,
+        web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::auth::{OrgKind, OrgRef, Role};
+use crate::db::Dialect;
 use crate::error::{Error, Result};
 use crate::now;
 
@@ -53,6 +54,8 @@ pub struct User {
     pub password_hash: String,
     pub failed_logins: i64,
     pub locked_until: i64,
+    /// Disabled by an administrator: cannot sign in, sessions and tokens refused.
+    pub disabled: bool,
 }
 
 impl User {
@@ -68,6 +71,7 @@ impl User {
             password_hash: row.try_get("password_hash")?,
             failed_logins: row.try_get("failed_logins")?,
             locked_until: row.try_get("locked_until")?,
+            disabled: row.try_get::<i64, _>("disabled")? != 0,
         })
     }
 }
@@ -241,6 +245,7 @@ pub struct InventoryTable {
     pub org_name: String,
     pub source_id: i64,
     pub source_name: String,
+    pub system_id: i64,
     pub system: String,
     pub location: String,
     pub name: String,
@@ -331,6 +336,8 @@ pub struct TableFilter {
     pub source_id: Option<i64>,
     pub level: Option<String>,
     pub name_contains: Option<String>,
+    /// Only tables of these systems (a vendor's grants); `None` for every system.
+    pub systems: Option<Vec<i64>>,
     /// Rows to skip (paging).
     pub offset: i64,
 }
@@ -362,6 +369,20 @@ pub struct Repo {
 }
 
 impl Repo {
+    /// A transaction that reads before it writes. SQLite's default (deferred) transaction
+    /// takes the write lock at its first write and, when another connection wrote since its
+    /// first read, fails at once with "database is locked": busy_timeout cannot wait for a
+    /// reader to become the writer. `BEGIN IMMEDIATE` takes the write lock first, waiting
+    /// under busy_timeout; without it a scan failed whenever someone signed in meanwhile.
+    async fn begin_read_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let url = &self.pool.connect_options().database_url;
+        Ok(if Dialect::of_url(url.as_str())? == Dialect::Sqlite {
+            self.pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            self.pool.begin().await?
+        })
+    }
+
     // ---- organisations and users
 
     pub async fn create_organisation(
@@ -827,7 +848,7 @@ impl Repo {
         job_id: i64,
         report: &shuan_scan::report::Report,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let at = now();
         for table in &report.tables {
             let existing = sqlx::query(
@@ -971,7 +992,7 @@ impl Repo {
         }
         let mut sql = format!(
             "SELECT t.id, t.org_id, o.name AS org_name, t.source_id, s.name AS source_name, \
-             y.name AS system, t.location, t.name, t.rows_scanned, t.level, t.updated_at, \
+             s.system_id, y.name AS system, t.location, t.name, t.rows_scanned, t.level, t.updated_at, \
              t.column_count AS columns, t.sensitive_count AS sensitive_columns \
              FROM inventory_tables t JOIN data_sources s ON s.id = t.source_id \
              JOIN systems y ON y.id = s.system_id JOIN organisations o ON o.id = t.org_id \
@@ -986,6 +1007,16 @@ impl Repo {
         if filter.source_id.is_some() {
             sql += &format!(" AND t.source_id = ${next}");
             next += 1;
+        }
+        if let Some(systems) = &filter.systems {
+            if systems.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql += &format!(
+                " AND s.system_id IN ({})",
+                placeholders(next, systems.len())
+            );
+            next += systems.len();
         }
         if filter.level.is_some() {
             sql += &format!(" AND t.level = ${next}");
@@ -1006,6 +1037,9 @@ impl Repo {
         if let Some(source) = filter.source_id {
             query = query.bind(source);
         }
+        for system in filter.systems.iter().flatten() {
+            query = query.bind(*system);
+        }
         if let Some(level) = &filter.level {
             query = query.bind(level.clone());
         }
@@ -1025,6 +1059,7 @@ impl Repo {
                     org_name: row.try_get("org_name")?,
                     source_id: row.try_get("source_id")?,
                     source_name: row.try_get("source_name")?,
+                    system_id: row.try_get("system_id")?,
                     system: row.try_get("system")?,
                     location: row.try_get("location")?,
                     name: row.try_get("name")?,

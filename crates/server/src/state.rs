@@ -11,6 +11,7 @@ use crate::auth::PasswordHasher;
 use crate::config::Config;
 use crate::db::{self, Dialect};
 use crate::error::Error;
+use crate::ratelimit::RateLimiter;
 use crate::repo::Repo;
 use crate::secrets::SecretBox;
 use crate::web::templates::Templates;
@@ -44,6 +45,25 @@ pub struct Inner {
     pub incident_rules: shuan_incident::Rules,
     /// "Now" for incidents and their deadlines; tests hand in a `TestClock`.
     pub clock: Arc<dyn Clock>,
+    pub limits: Limits,
+}
+
+/// The rate limiters of sign-in and the API.
+pub struct Limits {
+    pub login_per_address: RateLimiter,
+    pub login_per_username: RateLimiter,
+    pub api: RateLimiter,
+}
+
+impl Limits {
+    fn new(config: &Config) -> Limits {
+        let limiter = |rate| RateLimiter::new(rate, config.rate_limit_keys);
+        Limits {
+            login_per_address: limiter(config.login_rate_per_address),
+            login_per_username: limiter(config.login_rate_per_username),
+            api: limiter(config.api_rate),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -76,6 +96,7 @@ impl AppState {
         let engine =
             Engine::builtin("general").map_err(|e| Error::Config(format!("rule pack: {e}")))?;
         Ok(AppState(Arc::new(Inner {
+            limits: Limits::new(&config),
             config,
             repo,
             dialect,

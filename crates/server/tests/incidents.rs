@@ -233,6 +233,10 @@ async fn workflow(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("重大") && page.body.contains("涉及100万人（含）以上敏感个人信息"));
     assert!(page.body.contains("按时完成"));
+    assert!(
+        page.body.contains("姓名、身份证号、手机号"),
+        "data kinds shown"
+    );
     let page = app.get(&format!("/incidents/{id}?lang=en"), &officer).await;
     assert!(page.body.contains("Why this grade") && page.body.contains("Close-out report"));
     let list_page = app.get("/incidents", &officer).await;

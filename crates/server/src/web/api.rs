@@ -28,7 +28,7 @@ pub struct Endpoint {
     pub body: Option<&'static str>,
 }
 
-pub(super) const fn endpoint(
+pub(crate) const fn endpoint(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -41,7 +41,7 @@ pub(super) const fn endpoint(
     }
 }
 
-pub(super) const fn with_body(
+pub(crate) const fn with_body(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -58,7 +58,7 @@ pub(super) const fn with_body(
 /// Every API operation with its handler. The upload is routed by `web::router` under its
 /// own body limit.
 pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
-    let mut all = vec![
+    let mut list = vec![
         (
             endpoint(
                 "get",
@@ -213,14 +213,6 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             Some(get(dashboard)),
         ),
         (
-            endpoint(
-                "get",
-                "/api/v1/audit",
-                "Audit trail entries the user may read (query: limit)",
-            ),
-            Some(get(audit)),
-        ),
-        (
             endpoint("get", "/api/v1/audit/verify", "Verify the audit ledger"),
             Some(get(verify_audit)),
         ),
@@ -238,8 +230,11 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             Some(get(openapi)),
         ),
     ];
-    all.extend(super::incidents::endpoints());
-    all
+    list.extend(super::filing_api::endpoints());
+    list.extend(super::assessment::api_endpoints());
+    list.extend(super::accounts::endpoints());
+    list.extend(super::incidents::endpoints());
+    list
 }
 
 pub fn routes() -> Router<AppState> {
@@ -525,22 +520,6 @@ pub async fn export_inventory(
 async fn dashboard(State(state): State<AppState>, Authed(identity): Authed) -> Result<Json<Value>> {
     Ok(Json(json!(
         service::dashboard(&state, &identity.actor).await?
-    )))
-}
-
-#[derive(Deserialize)]
-struct AuditQuery {
-    limit: Option<usize>,
-}
-
-async fn audit(
-    State(state): State<AppState>,
-    Authed(identity): Authed,
-    Query(query): Query<AuditQuery>,
-) -> Result<Json<Value>> {
-    let limit = query.limit.unwrap_or(200).min(5000);
-    Ok(Json(json!(
-        service::audit_entries(&state, &identity.actor, limit).await?
     )))
 }
 

@@ -14,12 +14,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::i18n::{Lang, messages};
+use super::limits::{self, ClientKey};
 use super::{Authed, Identity, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, set_cookie};
 use crate::AppState;
 use crate::auth::{Action, authorize};
 use crate::error::Error;
 use crate::repo::TableFilter;
-use crate::service::{self, ReviewInput};
+use crate::service::{self, ReviewInput, SignIn};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,7 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inventory/tables/{id}", get(table))
         .route("/inventory/columns/{id}", get(column))
         .route("/inventory/columns/{id}/review", post(review))
-        .route("/audit", get(audit))
+        .route("/audit", get(super::accounts::audit_page))
 }
 
 /// A page's failure: sign-in for the unauthenticated, otherwise a short escaped message.
@@ -64,7 +65,9 @@ impl IntoResponse for PageError {
              </section></main></body></html>",
             escape_html(&self.0.public_message())
         );
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        self.0.annotate(&mut response);
+        response
     }
 }
 
@@ -83,12 +86,12 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-pub(super) type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// The language of the request (`?lang=` first, then the cookie) and its path, for the
 /// language switch to come back to.
 pub struct PageContext {
-    lang: Lang,
+    pub(crate) lang: Lang,
     path: String,
     identity: Option<Identity>,
 }
@@ -114,13 +117,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 }
 
 impl PageContext {
-    pub(super) fn identity(&self) -> Result<&Identity, PageError> {
+    pub(crate) fn identity(&self) -> Result<&Identity, PageError> {
         self.identity
             .as_ref()
             .ok_or(PageError(Error::Unauthenticated))
     }
 
-    pub(super) fn render(
+    pub(crate) fn render(
         &self,
         state: &AppState,
         template: &str,
@@ -143,7 +146,7 @@ impl PageContext {
     }
 
     /// Levels of the rule pack with their names in the page's language.
-    fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
+    pub(crate) fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
         let rules = state.engine.rules();
         let names: BTreeMap<String, String> = rules
             .levels
@@ -169,7 +172,7 @@ impl PageContext {
     }
 }
 
-pub(super) fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -192,7 +195,7 @@ async fn login_page(
     login_form(&state, &page, &headers, false, "", StatusCode::OK)
 }
 
-fn login_form(
+pub(super) fn login_form(
     state: &AppState,
     page: &PageContext,
     headers: &HeaderMap,
@@ -200,47 +203,71 @@ fn login_form(
     username: &str,
     status: StatusCode,
 ) -> PageResult {
-    let token = cookie(headers, LOGIN_CSRF_COOKIE)
-        .filter(|t| t.len() >= 32)
-        .map_or_else(crate::random_token, str::to_owned);
+    let token = login_csrf_token(headers);
     let html = page.render(
         state,
         "login.html",
         "login",
         json!({"failed": failed, "username": username, "csrf": token}),
     )?;
-    let mut response = (status, html).into_response();
+    Ok(with_login_csrf_cookie(
+        state,
+        (status, html).into_response(),
+        &token,
+    ))
+}
+
+/// The double-submit token of the sign-in forms: the browser's, or a new one.
+pub(super) fn login_csrf_token(headers: &HeaderMap) -> String {
+    cookie(headers, LOGIN_CSRF_COOKIE)
+        .filter(|t| t.len() >= 32)
+        .map_or_else(crate::random_token, str::to_owned)
+}
+
+pub(super) fn with_login_csrf_cookie(
+    state: &AppState,
+    mut response: Response,
+    token: &str,
+) -> Response {
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(state, LOGIN_CSRF_COOKIE, &token, 3600),
+        set_cookie(state, LOGIN_CSRF_COOKIE, token, 3600),
     );
-    Ok(response)
+    response
+}
+
+/// The answer to a completed sign-in: the session cookie, the sign-in CSRF cookie cleared.
+pub(super) fn signed_in(state: &AppState, session: &service::NewSession) -> Response {
+    let mut response = see_other(session.home);
+    let cookies = response.headers_mut();
+    cookies.append(
+        header::SET_COOKIE,
+        set_cookie(
+            state,
+            SESSION_COOKIE,
+            &session.token,
+            state.config.session_hours * 3600,
+        ),
+    );
+    cookies.append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_CSRF_COOKIE, "", 0),
+    );
+    response
 }
 
 async fn login(
     State(state): State<AppState>,
     page: PageContext,
     headers: HeaderMap,
+    client: ClientKey,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
+    limits::sign_in_attempt(&state, &client, &form.username)?;
     match service::login(&state, &form.username, &form.password).await {
-        Ok(session) => {
-            let mut response = see_other("/");
-            let cookies = response.headers_mut();
-            cookies.append(
-                header::SET_COOKIE,
-                set_cookie(
-                    &state,
-                    SESSION_COOKIE,
-                    &session.token,
-                    state.config.session_hours * 3600,
-                ),
-            );
-            cookies.append(
-                header::SET_COOKIE,
-                set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0),
-            );
-            Ok(response)
+        Ok(SignIn::Complete(session)) => Ok(signed_in(&state, &session)),
+        Ok(SignIn::SecondFactor(challenge)) => {
+            Ok(super::accounts::to_second_factor(&state, &challenge))
         }
         Err(Error::Unauthenticated) => login_form(
             &state,
@@ -406,11 +433,49 @@ async fn create_source(
 pub async fn receive_upload(
     state: &AppState,
     identity: &Identity,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<i64, Error> {
     let actor = &identity.actor;
     let org_id = service::may_upload(state, actor).await?;
-    let mut system = None;
+    let received = stream_upload(state, org_id, multipart, &["system"]).await?;
+    service::create_upload_source(
+        state,
+        actor,
+        received.field("system"),
+        &received.path,
+        received.bytes,
+    )
+    .await
+}
+
+/// A multipart upload: its one file, written under `uploads/<org>/<random>/`, and its small
+/// text fields.
+pub struct ReceivedFile {
+    fields: Vec<(String, String)>,
+    pub path: std::path::PathBuf,
+    pub bytes: u64,
+}
+
+impl ReceivedFile {
+    /// A text field's value, empty when absent.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Streams the `file` field of an upload to disk for `org_id`, counting bytes against
+/// `max_upload_bytes` as they arrive; `text_fields` are the other fields accepted. A refused
+/// upload leaves nothing behind.
+pub async fn stream_upload(
+    state: &AppState,
+    org_id: i64,
+    mut multipart: Multipart,
+    text_fields: &[&str],
+) -> Result<ReceivedFile, Error> {
+    let mut fields = Vec::new();
     let mut stored: Option<(std::path::PathBuf, u64)> = None;
     let limit = state.config.max_upload_bytes as u64;
     let result = async {
@@ -420,9 +485,6 @@ pub async fn receive_upload(
             .map_err(|e| upload_error(e.status()))?
         {
             match field.name() {
-                Some("system") => {
-                    system = Some(field.text().await.map_err(|e| upload_error(e.status()))?)
-                }
                 Some("file") if stored.is_none() => {
                     let name = field.file_name().unwrap_or_default().to_owned();
                     let path = service::upload_path(state, org_id, &name)?;
@@ -440,6 +502,11 @@ pub async fn receive_upload(
                     }
                     tokio::io::AsyncWriteExt::flush(&mut file).await?;
                 }
+                Some(name) if text_fields.contains(&name) => {
+                    let name = name.to_owned();
+                    let value = field.text().await.map_err(|e| upload_error(e.status()))?;
+                    fields.push((name, value));
+                }
                 _ => return Err(Error::BadRequest("unexpected form field".into())),
             }
         }
@@ -452,17 +519,19 @@ pub async fn receive_upload(
     };
     if let Err(error) = result {
         // Nothing half-written stays behind.
-        let _ = std::fs::remove_dir_all(path.parent().expect("uploads live in their own folder"));
+        remove_upload(&path);
         return Err(error);
     }
-    service::create_upload_source(
-        state,
-        actor,
-        system.as_deref().unwrap_or_default(),
-        &path,
+    Ok(ReceivedFile {
+        fields,
+        path,
         bytes,
-    )
-    .await
+    })
+}
+
+/// Removes an upload's folder (each upload has its own).
+pub fn remove_upload(path: &std::path::Path) {
+    let _ = std::fs::remove_dir_all(path.parent().expect("uploads live in their own folder"));
 }
 
 fn upload_error(status: StatusCode) -> Error {
@@ -553,6 +622,7 @@ impl InventoryQuery {
             source_id: self.source_id,
             level: nonempty(&self.level),
             name_contains: nonempty(&self.q),
+            systems: None,
         }
     }
 }
@@ -675,19 +745,4 @@ async fn review(
     )
     .await?;
     Ok(see_other(&format!("/inventory/columns/{id}")))
-}
-
-// ---- audit
-
-async fn audit(State(state): State<AppState>, page: PageContext) -> PageResult {
-    let actor = &page.identity()?.actor;
-    let entries = service::audit_entries(&state, actor, 200).await?;
-    let verification = service::verify_audit(&state, actor).await?;
-    let html = page.render(
-        &state,
-        "audit.html",
-        "audit",
-        json!({"entries": entries, "verification": verification}),
-    )?;
-    Ok(html.into_response())
 }

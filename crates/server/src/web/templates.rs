@@ -31,6 +31,55 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/incident.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
+    // Accounts: one's account, the second-factor step, administration.
+    ("account.html", include_str!("../../templates/account.html")),
+    (
+        "login_totp.html",
+        include_str!("../../templates/login_totp.html"),
+    ),
+    (
+        "admin_tabs.html",
+        include_str!("../../templates/admin_tabs.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/admin_users.html"),
+    ),
+    (
+        "admin_orgs.html",
+        include_str!("../../templates/admin_orgs.html"),
+    ),
+    (
+        "admin_grants.html",
+        include_str!("../../templates/admin_grants.html"),
+    ),
+    // Registry and filing (issue 8).
+    (
+        "registry.html",
+        include_str!("../../templates/registry.html"),
+    ),
+    (
+        "operator.html",
+        include_str!("../../templates/operator.html"),
+    ),
+    ("filings.html", include_str!("../../templates/filings.html")),
+    ("filing.html", include_str!("../../templates/filing.html")),
+    (
+        "filing_diff.html",
+        include_str!("../../templates/filing_diff.html"),
+    ),
+    (
+        "assessments.html",
+        include_str!("../../templates/assessments.html"),
+    ),
+    (
+        "campaign.html",
+        include_str!("../../templates/campaign.html"),
+    ),
+    (
+        "assessment.html",
+        include_str!("../../templates/assessment.html"),
+    ),
 ];
 
 pub struct Templates {
