@@ -433,6 +433,17 @@ async fn other_tenants_and_roles_are_refused(backend: Backend) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // The platform admin reads every incident and acts for neither side.
+    let admin = app.login("admin").await;
+    let detail = app
+        .get(&format!("/api/v1/incidents/{b}"), &admin)
+        .await
+        .json();
+    assert_eq!(detail["may_add"], json!([]));
+    assert_eq!(
+        entry(&app, &admin, b, "escalation", "x").await,
+        StatusCode::FORBIDDEN
+    );
     // The operator records no forward on the regulator's behalf.
     assert_eq!(
         entry(&app, &officer_b, b, "escalation", "x").await,
