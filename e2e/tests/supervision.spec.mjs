@@ -41,8 +41,8 @@ async function openOwnFiling(page) {
   await expect(page).toHaveURL(/\/filings\/\d+$/);
 }
 
-/** The status badge in the filing's heading. */
-function filingStatus(page) {
+/** The filing's heading: its title, kind and status. */
+function filingHeading(page) {
   return page.getByRole('heading', { level: 1 });
 }
 
@@ -51,7 +51,7 @@ async function fireEvent(page, { button, comment = '', status }) {
   const workflow = page.getByRole('region', { name: '审核流程' });
   await workflow.getByLabel('意见').fill(comment);
   await workflow.getByRole('button', { name: button, exact: true }).click();
-  await expect(filingStatus(page)).toContainText(status);
+  await expect(filingHeading(page)).toContainText(status);
 }
 
 async function addActivity(page, activity) {
@@ -167,7 +167,7 @@ test('files the important-data catalog; returned with a comment, resubmitted, ac
 
   // The officer reads the comment, corrects the activity and resubmits.
   await page.reload();
-  await expect(filingStatus(page)).toContainText('已退回');
+  await expect(filingHeading(page)).toContainText('已退回');
   const history = page.getByRole('region', { name: '流转记录与审核意见' });
   await expect(history.getByRole('row').filter({ hasText: comment })).toContainText('regulator');
   const activities = page.getByRole('region', { name: '数据处理活动', exact: true });
@@ -201,9 +201,9 @@ test('files the important-data catalog; returned with a comment, resubmitted, ac
   // The first submission added the catalog entry and the activity.
   await regulator.goBack();
   await versions.nth(versionCount - 1).getByRole('link', { name: '变更内容' }).click();
-  await expect(regulator.getByRole('row').filter({ hasText: catalogKey })).toContainText([
-    /重要数据目录.*新增/,
-  ]);
+  await expect(regulator.getByRole('row').filter({ hasText: catalogKey })).toHaveText(
+    /^重要数据目录.*新增/,
+  );
   await expect(regulator.getByRole('row').filter({ hasText: activity })).toContainText('新增');
 });
 
@@ -253,7 +253,9 @@ test('a campaign: sent, answered with evidence, concluded, and on the heatmap', 
   await regulator.reload();
   await expect(heatmapRow(OPERATOR_A)).toContainText('已提交 18/18');
   await heatmapRow(OPERATOR_A).getByRole('link', { name: OPERATOR_A }).click();
-  await expect(regulator.getByRole('row').filter({ hasText: 'ORG-1 ' })).toContainText(evidenceName);
+  const answered = regulator.getByRole('row').filter({ hasText: 'ORG-1 ' });
+  await expect(answered).toContainText(evidenceName);
+  await expect(answered).toContainText('领导小组已成立，牵头领导待任命');
   const review = regulator.getByRole('region', { name: '审核评估' });
   const conclusion = uniqueName('自查材料齐全，牵头领导任命后报备');
   await review.getByLabel('审核结论').fill(conclusion);
@@ -283,7 +285,7 @@ test("another operator gets 404 for operator A's filing, assessment and evidence
   await signIn(page, 'officer_a');
   await openOwnFiling(page);
   const filingUrl = page.url();
-  const filingHeading = await filingStatus(page).textContent();
+  const headingBefore = await filingHeading(page).textContent();
 
   // A campaign to operator A alone, and A's evidence in it.
   const title = uniqueName('重要数据专项核查');
@@ -331,7 +333,7 @@ test("another operator gets 404 for operator A's filing, assessment and evidence
 
   // Operator A's records are as they were.
   await page.goto(filingUrl);
-  await expect(filingStatus(page)).toHaveText(filingHeading);
+  await expect(filingHeading(page)).toHaveText(headingBefore);
   await page.goto(assessmentUrl);
   await expect(page.getByText('0/18')).toBeVisible();
 });
