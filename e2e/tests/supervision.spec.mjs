@@ -9,6 +9,18 @@
 
 import { readFile } from 'node:fs/promises';
 import {
+  addActivity,
+  answerRequirements,
+  filingHeading,
+  fireEvent,
+  openAssessment,
+  openOwnFiling,
+  pickCatalog,
+  removeActivity,
+  sendCampaign,
+  uploadEvidence,
+} from '../lib/supervision.mjs';
+import {
   expect,
   reviewLevel,
   scannedColumn,
@@ -27,79 +39,11 @@ function dateInDays(days) {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Opens the signed-in operator's filing, starting it if the operator has none yet. */
-async function openOwnFiling(page) {
-  await page.goto('/filings');
-  const existing = page.getByRole('link', { name: '数据安全信息备案', exact: true });
-  if ((await existing.count()) > 0) {
-    await existing.click();
-  } else {
-    const form = page.getByRole('region', { name: '新建备案或报告' });
-    await form.getByLabel('类型').selectOption({ label: '数据安全信息备案' });
-    await form.getByRole('button', { name: '新建', exact: true }).click();
-  }
-  await expect(page).toHaveURL(/\/filings\/\d+$/);
-}
-
-/** The filing's heading: its title, kind and status. */
-function filingHeading(page) {
-  return page.getByRole('heading', { level: 1 });
-}
-
-/** Clicks a workflow button (with a comment when given) and waits for the new status. */
-async function fireEvent(page, { button, comment = '', status }) {
-  const workflow = page.getByRole('region', { name: '审核流程' });
-  await workflow.getByLabel('意见').fill(comment);
-  await workflow.getByRole('button', { name: button, exact: true }).click();
-  await expect(filingHeading(page)).toContainText(status);
-}
-
-async function addActivity(page, activity) {
-  const section = page.getByRole('region', { name: '数据处理活动', exact: true });
-  for (const [label, value] of Object.entries(activity)) {
-    await section.getByLabel(label, { exact: true }).fill(value);
-  }
-  await section.getByRole('button', { name: '添加', exact: true }).click();
-  await expect(section.getByRole('row').filter({ hasText: activity['名称'] })).toHaveCount(1);
-}
-
-/** Sends a campaign of the Tianjin self-check from the regulator's assessments page; with
- * `operators`, to those only. Leaves `page` on the campaign's report. */
-async function sendCampaign(page, { title, deadline, operators }) {
-  await page.goto('/assessments');
-  const form = page.getByRole('region', { name: '下发评估任务' });
-  await form.getByLabel('任务名称').fill(title);
-  await form.getByLabel('问卷').selectOption({ label: SELF_CHECK });
-  await form.getByLabel('截止时间').fill(deadline);
-  if (operators) {
-    await form.getByLabel('仅下列选中的').check();
-    for (const name of operators) await form.getByLabel(name).check();
-  }
-  await form.getByRole('button', { name: '下发', exact: true }).click();
-  await expect(page).toHaveURL(/\/assessments\/campaigns\/\d+$/);
-  await expect(page.getByRole('heading', { name: title, level: 1 })).toBeVisible();
-}
-
-/** Opens the signed-in operator's assessment of the campaign `title`. */
-async function openAssessment(page, title) {
-  await page.goto('/assessments');
-  await page.getByRole('link', { name: title, exact: true }).click();
-  await expect(page).toHaveURL(/\/assessments\/\d+$/);
-}
-
-/** Uploads a small text file as evidence of the first requirement; returns its name. */
-async function uploadEvidence(page, content) {
+/** Uploads a small text file of `content` as evidence of the first requirement; returns the
+ * file's name. */
+async function uploadFirstEvidence(page, content) {
   const fileName = `${uniqueName('数据安全管理机构任命文件')}.txt`;
-  const form = page.getByRole('region', { name: '上传佐证材料' });
-  await form.getByLabel('评估项').selectOption({ label: FIRST_REQUIREMENT });
-  await form.getByLabel('文件').setInputFiles({
-    name: fileName,
-    mimeType: 'text/plain',
-    buffer: Buffer.from(content),
-  });
-  await form.getByRole('button', { name: '上传', exact: true }).click();
-  const requirement = page.getByRole('row').filter({ hasText: 'ORG-1 ' });
-  await expect(requirement.getByRole('link', { name: fileName })).toBeVisible();
+  await uploadEvidence(page, { requirement: FIRST_REQUIREMENT, fileName, content });
   return fileName;
 }
 
@@ -123,9 +67,7 @@ test('files the important-data catalog; returned with a comment, resubmitted, ac
     await fireEvent(page, { button: '变更备案', status: '草稿' });
   }
 
-  const picker = page.getByRole('region', { name: '从数据资产清单选取目录' });
-  await picker.getByRole('checkbox', { name: catalogKey, exact: true }).check();
-  await picker.getByRole('button', { name: '保存', exact: true }).click();
+  await pickCatalog(page, [catalogKey]);
   const catalog = page.getByRole('region', { name: '重要数据目录', exact: true });
   const entry = catalog.getByRole('row').filter({ hasText: sourceName });
   await expect(entry.getByRole('cell')).toHaveText([
@@ -170,13 +112,7 @@ test('files the important-data catalog; returned with a comment, resubmitted, ac
   await expect(filingHeading(page)).toContainText('已退回');
   const history = page.getByRole('region', { name: '流转记录与审核意见' });
   await expect(history.getByRole('row').filter({ hasText: comment })).toContainText('regulator');
-  const activities = page.getByRole('region', { name: '数据处理活动', exact: true });
-  await activities
-    .getByRole('row')
-    .filter({ hasText: activity })
-    .getByRole('button', { name: '删除', exact: true })
-    .click();
-  await expect(activities.getByRole('row').filter({ hasText: activity })).toHaveCount(0);
+  await removeActivity(page, activity);
   await addActivity(page, { ...activityFields, 存储期限: '会员注销后3年' });
   await fireEvent(page, { button: '重新提交', status: '已重新提交' });
 
@@ -214,7 +150,7 @@ test('a campaign: sent, answered with evidence, concluded, and on the heatmap', 
   const title = uniqueName('2026年度数据安全自查');
   const deadline = dateInDays(30);
   const regulator = await pageAs('regulator');
-  await sendCampaign(regulator, { title, deadline });
+  await sendCampaign(regulator, { title, library: SELF_CHECK, deadline });
   const campaignUrl = regulator.url();
   const heatmapRow = (name) => regulator.getByRole('row').filter({ hasText: name });
   await expect(heatmapRow(OPERATOR_A)).toContainText('待填报 0/18');
@@ -224,25 +160,26 @@ test('a campaign: sent, answered with evidence, concluded, and on the heatmap', 
   await openAssessment(page, title);
   await expect(page.getByText(`${deadline} 23:59`)).toBeVisible();
   const evidenceText = '关于成立数据安全工作领导小组的通知（测试）';
-  const evidenceName = await uploadEvidence(page, evidenceText);
+  const evidenceName = await uploadFirstEvidence(page, evidenceText);
 
   // Every requirement answered with a comment; the first only partly met.
-  const answers = page.getByRole('combobox', { name: '结果', exact: true });
-  const comments = page.getByRole('textbox', { name: '说明', exact: true });
-  await expect(answers).toHaveCount(18);
-  for (let i = 0; i < 18; i++) {
-    await answers.nth(i).selectOption({ label: '符合' });
-    await comments.nth(i).fill(`已落实，见制度汇编第${i + 1}条`);
-  }
-  const first = page.getByRole('row').filter({ hasText: 'ORG-1 ' });
-  await first.getByRole('combobox', { name: '结果' }).selectOption({ label: '部分符合' });
-  await first.getByRole('textbox', { name: '说明' }).fill('领导小组已成立，牵头领导待任命');
-  await page.getByRole('button', { name: '保存并提交', exact: true }).click();
+  const partly = '领导小组已成立，牵头领导待任命';
+  await expect(page.getByRole('combobox', { name: '结果', exact: true })).toHaveCount(18);
+  await answerRequirements(
+    page,
+    (i) =>
+      i === 0
+        ? { answer: '部分符合', comment: partly }
+        : { answer: '符合', comment: `已落实，见制度汇编第${i + 1}条` },
+    { submit: true },
+  );
   await expect(page.getByText('18/18')).toBeVisible();
+  await expect(page.getByText('已提交', { exact: true })).toBeVisible();
   // The compliance rate: (17 + ½) / 18 requirements.
   await expect(page.getByText('97.2%', { exact: true })).toBeVisible();
+  const first = page.getByRole('row').filter({ hasText: FIRST_REQUIREMENT });
   await expect(first).toContainText('部分符合');
-  await expect(first).toContainText('领导小组已成立，牵头领导待任命');
+  await expect(first).toContainText(partly);
 
   const downloading = page.waitForEvent('download');
   await first.getByRole('link', { name: evidenceName }).click();
@@ -253,9 +190,9 @@ test('a campaign: sent, answered with evidence, concluded, and on the heatmap', 
   await regulator.reload();
   await expect(heatmapRow(OPERATOR_A)).toContainText('已提交 18/18');
   await heatmapRow(OPERATOR_A).getByRole('link', { name: OPERATOR_A }).click();
-  const answered = regulator.getByRole('row').filter({ hasText: 'ORG-1 ' });
+  const answered = regulator.getByRole('row').filter({ hasText: FIRST_REQUIREMENT });
   await expect(answered).toContainText(evidenceName);
-  await expect(answered).toContainText('领导小组已成立，牵头领导待任命');
+  await expect(answered).toContainText(partly);
   const review = regulator.getByRole('region', { name: '审核评估' });
   const conclusion = uniqueName('自查材料齐全，牵头领导任命后报备');
   await review.getByLabel('审核结论').fill(conclusion);
@@ -290,13 +227,14 @@ test("another operator gets 404 for operator A's filing, assessment and evidence
   // A campaign to operator A alone, and A's evidence in it.
   const title = uniqueName('重要数据专项核查');
   const regulator = await pageAs('regulator');
-  await sendCampaign(regulator, { title, deadline: dateInDays(7), operators: [OPERATOR_A] });
+  const deadline = dateInDays(7);
+  await sendCampaign(regulator, { title, library: SELF_CHECK, deadline, operators: [OPERATOR_A] });
   const campaignUrl = regulator.url();
   await expect(regulator.getByRole('row').filter({ hasText: OPERATOR_B })).toHaveCount(0);
   await openAssessment(page, title);
   const assessmentUrl = page.url();
   const evidenceText = '仅供本单位与监管部门查阅';
-  const evidenceName = await uploadEvidence(page, evidenceText);
+  const evidenceName = await uploadFirstEvidence(page, evidenceText);
   const evidenceUrl = new URL(
     await page.getByRole('link', { name: evidenceName }).getAttribute('href'),
     page.url(),
