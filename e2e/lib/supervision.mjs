@@ -49,11 +49,18 @@ export async function pickCatalog(page, keys) {
   await clickAndLoad(page, picker.getByRole('button', { name: '保存', exact: true }));
 }
 
-/** Fills the add-activity form with `fields` (label → value; 名称 required) and adds it. */
+/** Fills the add-activity form with `fields` (label → value, an option's label for a
+ * select; 名称 required) and adds it. */
 export async function addActivity(page, fields) {
   const section = page.getByRole('region', { name: '数据处理活动', exact: true });
   for (const [label, value] of Object.entries(fields)) {
-    await section.getByLabel(label, { exact: true }).fill(value);
+    // Not exact: a select's accessible name ends with its selected option.
+    const control = section.getByLabel(label);
+    if ((await control.evaluate((element) => element.tagName)) === 'SELECT') {
+      await control.selectOption({ label: value });
+    } else {
+      await control.fill(value);
+    }
   }
   await section.getByRole('button', { name: '添加', exact: true }).click();
   await expect(section.getByRole('row').filter({ hasText: fields['名称'] })).toHaveCount(1);
