@@ -13,13 +13,13 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const DEMO_PASSWORD = 'Shuan-demo-2026';
 
 const STARTUP_TIMEOUT_MS = 120_000;
+const DEMO_SCANS_TIMEOUT_MS = 300_000;
 // The suites sign in as the same few demo users from one address many times a minute, more
 // than the production sign-in limits allow (20 a minute per address, 5 per username); the
 // limits have their own tests in crates/server.
 const TEST_CONFIG = `login_rate_per_address: {burst: 1000, per_minute: 1000}
 login_rate_per_username: {burst: 1000, per_minute: 1000}
 `;
-const DEMO_SCANS_TIMEOUT_MS = 300_000;
 
 /** The `shuan` binary: `SHUAN_BIN` when set (CI reuses the one `cargo test` built), else a
  * fresh debug build, copied into `workDir` at once: in a target dir shared by several
