@@ -119,6 +119,13 @@ pub enum Action {
     /// Send campaigns (on the regulator itself) and record review conclusions (on its
     /// operators): regulator work, never an operator's on itself.
     ManageCampaigns,
+    /// See the organisation's incidents, their grades, deadlines and timelines.
+    ViewIncidents,
+    /// Report an incident, add to its timeline, end its handling, file its close-out report.
+    ReportIncident,
+    /// Supervise an operator's incidents: record the report forwarded to the national level,
+    /// add notes (regulator staff, over the operators in the jurisdiction).
+    SuperviseIncidents,
     /// See notices sent or received, complaints handled, emergency plans and drills.
     ViewSupervision,
     /// An operator's own side of supervision: acknowledge notices, keep emergency plans and
@@ -180,8 +187,12 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     };
     use Action::*;
     match (actor.role, relation) {
-        // The platform's admin neither files as an operator nor reviews as a regulator.
-        (Role::PlatformAdmin, Relation::Platform) => !matches!(action, SubmitFilings | Supervise),
+        // The platform's admin neither files as an operator nor reviews as a regulator, nor
+        // reports or forwards incidents for them.
+        (Role::PlatformAdmin, Relation::Platform) => !matches!(
+            action,
+            SubmitFilings | Supervise | ReportIncident | SuperviseIncidents
+        ),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
@@ -190,20 +201,35 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
                     | ViewFilings
                     | ViewAssessment
                     | ManageCampaigns
+                    | ViewIncidents
                     | ViewSupervision
-            ) || (action == Supervise && relation == Relation::Supervised)
+            ) || (matches!(action, Supervise | SuperviseIncidents)
+                && relation == Relation::Supervised)
                 || (action == ManageWebhooks && relation == Relation::Own)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ViewSupervision
+                ViewInventory
+                    | ViewAudit
+                    | ViewFilings
+                    | ViewAssessment
+                    | ViewIncidents
+                    | ViewSupervision
             )
         }
-        (Role::SecurityOfficer, Relation::Own) => !matches!(action, Supervise | ManageCampaigns),
+        (Role::SecurityOfficer, Relation::Own) => {
+            !matches!(action, Supervise | ManageCampaigns | SuperviseIncidents)
+        }
         (Role::DataAdmin, Relation::Own) => !matches!(
             action,
-            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns | ManageWebhooks
+            ViewAudit
+                | ManageUsers
+                | SubmitFilings
+                | Supervise
+                | ManageCampaigns
+                | SuperviseIncidents
+                | ManageWebhooks
         ),
         // A vendor reaches nothing organisation-wide; see `authorize_in_system`.
         _ => false,
@@ -363,6 +389,9 @@ mod tests {
                 Action::ViewAssessment,
                 Action::AnswerAssessment,
                 Action::ManageCampaigns,
+                Action::ViewIncidents,
+                Action::ReportIncident,
+                Action::SuperviseIncidents,
                 Action::ViewSupervision,
                 Action::RespondSupervision,
                 Action::ManageWebhooks,
@@ -394,6 +423,17 @@ mod tests {
             Action::AnswerAssessment,
             &operator(10, 1)
         ));
+        assert!(authorize(
+            &staff,
+            Action::SuperviseIncidents,
+            &operator(10, 1)
+        ));
+        assert!(!authorize(
+            &staff,
+            Action::SuperviseIncidents,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(&staff, Action::ReportIncident, &operator(10, 1)));
     }
 
     #[test]
@@ -409,6 +449,24 @@ mod tests {
         let auditor = actor(Role::Auditor, org.clone());
         assert!(authorize(&auditor, Action::ViewAssessment, &org));
         assert!(!authorize(&auditor, Action::AnswerAssessment, &org));
+    }
+
+    #[test]
+    fn incidents_are_reported_by_operators_and_supervised_by_their_regulator() {
+        let org = operator(10, 1);
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let staff = actor(role, org.clone());
+            assert!(authorize(&staff, Action::ReportIncident, &org), "{role:?}");
+            assert!(
+                !authorize(&staff, Action::SuperviseIncidents, &org),
+                "{role:?}"
+            );
+        }
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewIncidents, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewIncidents, &org));
+        assert!(!authorize(&auditor, Action::ReportIncident, &org));
     }
 
     #[test]

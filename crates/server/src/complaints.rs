@@ -68,7 +68,9 @@ pub struct PublicStatus {
 /// What a notification about a complaint says: its category only. The complainant's words
 /// may hold personal information and stay on the platform (not in e-mail or webhooks).
 fn handling_notice(category: &str) -> String {
-    format!("投诉举报（{category}），请登录平台处理。/ A complaint ({category}): sign in to handle it.")
+    format!(
+        "投诉举报（{category}），请登录平台处理。/ A complaint ({category}): sign in to handle it."
+    )
 }
 
 /// A tracking code: `TS-` and 20 characters of Crockford base32 (100 random bits), easy to

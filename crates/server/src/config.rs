@@ -43,6 +43,9 @@ pub struct Config {
     pub api_rate: Rate,
     /// Keys each rate limiter remembers at most (bounded memory).
     pub rate_limit_keys: usize,
+    /// A YAML file of incident grading rules and reporting clocks replacing the built-in
+    /// `rules/incident/grading.yaml`.
+    pub incident_rules: Option<PathBuf>,
     /// Public complaint submissions and status lookups per client address.
     pub complaint_rate_per_address: Rate,
     /// The platform's address as users reach it (`https://shuan.example.cn`), put before the
@@ -83,6 +86,7 @@ impl Default for Config {
                 per_minute: 6000,
             },
             rate_limit_keys: 100_000,
+            incident_rules: None,
             complaint_rate_per_address: Rate {
                 burst: 5,
                 per_minute: 2,
@@ -140,6 +144,9 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_TRUSTED_PROXY_HEADER") {
             self.trusted_proxy_header = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = var("SHUAN_INCIDENT_RULES") {
+            self.incident_rules = Some(v.into());
         }
         if let Some(v) = var("SHUAN_PUBLIC_URL") {
             self.public_url = Some(v).filter(|v| !v.trim().is_empty());

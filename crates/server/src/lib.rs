@@ -16,6 +16,7 @@ pub mod db;
 pub mod delivery;
 pub mod error;
 pub mod filing;
+pub mod incident;
 pub mod jobs;
 pub mod notices;
 pub mod notify;
@@ -59,6 +60,7 @@ pub fn random_token() -> String {
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     jobs::spawn_workers(&state);
     delivery::spawn_worker(&state);
+    incident::spawn_deadline_tick(&state);
     // The peer address feeds the rate limiters (see `web::limits::client_address`).
     axum::serve(
         listener,

@@ -657,7 +657,10 @@ async fn email_goes_through_the_smtp_server_and_is_retried() {
     let body = b64.decode(conversation[body_start..end].concat()).unwrap();
     let body = String::from_utf8(body).unwrap();
     assert!(body.contains("请于本周内完成数据安全自查。"), "{body}");
-    assert!(body.contains(&format!("https://shuan.example.cn/notices/{id}")), "{body}");
+    assert!(
+        body.contains(&format!("https://shuan.example.cn/notices/{id}")),
+        "{body}"
+    );
     assert_eq!(conversation.last().unwrap(), "QUIT");
     // The SMTP password is in no log the platform keeps.
     let audit = app.get("/api/v1/audit?limit=500", &regulator).await;
@@ -962,9 +965,9 @@ on_both_backends_with!(
             assert!(audit.body.contains(action), "{action}");
         }
         assert!(!audit.body.contains("身份证号"));
-    // Nor in what is sent out of the platform (e-mail, webhooks): the inbox says the category.
-    let told = ok(&app.get("/api/v1/inbox", &regulator).await, "inbox");
-    assert!(!told.to_string().contains("身份证号"), "{told}");
+        // Nor in what is sent out of the platform (e-mail, webhooks): the inbox says the category.
+        let told = ok(&app.get("/api/v1/inbox", &regulator).await, "inbox");
+        assert!(!told.to_string().contains("身份证号"), "{told}");
     }
 );
 

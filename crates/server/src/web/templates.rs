@@ -22,6 +22,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("table.html", include_str!("../../templates/table.html")),
     ("column.html", include_str!("../../templates/column.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
+    (
+        "incidents.html",
+        include_str!("../../templates/incidents.html"),
+    ),
+    (
+        "incident.html",
+        include_str!("../../templates/incident.html"),
+    ),
     ("error.html", include_str!("../../templates/error.html")),
     // Accounts: one's account, the second-factor step, administration.
     ("account.html", include_str!("../../templates/account.html")),
@@ -77,6 +85,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "supervision.html",
         include_str!("../../templates/supervision.html"),
+    ),
+    (
+        "supervision_links.html",
+        include_str!("../../templates/supervision_links.html"),
     ),
     ("notices.html", include_str!("../../templates/notices.html")),
     ("notice.html", include_str!("../../templates/notice.html")),
