@@ -254,6 +254,7 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<Complaint> 
     if !may_view(actor, &complaint) {
         return Err(Error::NotFound);
     }
+    crate::notify::mark_read_by_link(state, actor, &format!("/complaints/{id}")).await?;
     Ok(complaint)
 }
 

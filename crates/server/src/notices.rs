@@ -230,6 +230,7 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<NoticeView>
             .filter(|r| r.org_id == actor.org.id)
             .for_each(|r| r.read_at = Some(now));
     }
+    crate::notify::mark_read_by_link(state, actor, &format!("/notices/{id}")).await?;
     let may_acknowledge = recipients
         .iter()
         .any(|r| r.org_id == actor.org.id && r.acknowledged_at.is_none())

@@ -277,6 +277,20 @@ pub async fn mark_read(state: &AppState, actor: &Actor, id: Option<i64>) -> Resu
     Ok(())
 }
 
+/// Marks the actor's unread messages about `link` read: opening the record a message points
+/// to is reading it.
+pub async fn mark_read_by_link(state: &AppState, actor: &Actor, link: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE inbox_messages SET read_at = $1 WHERE user_id = $2 AND link = $3 AND read_at IS NULL",
+    )
+    .bind(crate::now())
+    .bind(actor.user_id)
+    .bind(link)
+    .execute(&state.repo.pool)
+    .await?;
+    Ok(())
+}
+
 pub async fn notification_email(state: &AppState, actor: &Actor) -> Result<Option<String>> {
     Ok(
         sqlx::query("SELECT email FROM notification_emails WHERE user_id = $1")

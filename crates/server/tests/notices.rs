@@ -251,10 +251,14 @@ on_both_backends!(notices_reach_operators_and_track_acknowledgements, |app| {
         .collect();
     assert_eq!(names, ["运营者A", "运营者B"]);
 
+    // Opening the notice read its inbox message.
+    let inbox = ok(&app.get("/api/v1/inbox", &officer_a).await, "inbox");
+    assert_eq!(
+        inbox["unread"], 1,
+        "only the second notice is unread: {inbox}"
+    );
     // Marking read: one's own messages only.
-    let message = ok(&app.get("/api/v1/inbox", &officer_a).await, "inbox")["messages"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let message = inbox["messages"][0]["id"].as_i64().unwrap();
     let foreign = app
         .post_json(
             &format!("/api/v1/inbox/{message}/read"),

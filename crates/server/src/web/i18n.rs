@@ -783,6 +783,9 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("acknowledge", "确认收到", "Acknowledge"),
     ("acknowledged", "已确认", "Acknowledged"),
     ("unread_notice", "未阅读", "Not read"),
+    ("drill_evaluation", "演练评估", "Evaluation"),
+    ("complaint_answer", "答复", "Answer"),
+    ("follow_up_item", "措施", "Action"),
     ("not_acknowledged", "未确认", "Not acknowledged"),
     ("complaints", "投诉举报", "Complaints and reports"),
     (
