@@ -30,6 +30,8 @@ pub struct Config {
     pub lockout_minutes: i64,
     /// Scan jobs that run at once (each also uses rayon across the cores).
     pub scan_workers: usize,
+    /// Days after its last successful scan when the dashboard calls a source stale.
+    pub stale_after_days: i64,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
             lockout_failures: 5,
             lockout_minutes: 15,
             scan_workers: 1,
+            stale_after_days: 30,
         }
     }
 }
@@ -93,6 +96,9 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_SCAN_WORKERS") {
             self.scan_workers = number("SHUAN_SCAN_WORKERS", v)?;
+        }
+        if let Some(v) = var("SHUAN_STALE_AFTER_DAYS") {
+            self.stale_after_days = number("SHUAN_STALE_AFTER_DAYS", v)?;
         }
         Ok(())
     }

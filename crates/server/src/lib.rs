@@ -9,8 +9,10 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod jobs;
 pub mod repo;
 pub mod secrets;

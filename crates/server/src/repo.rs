@@ -2,11 +2,14 @@
 //! PostgreSQL (`$N` parameters, `RETURNING`, BIGINT flags). Callers pass the organisations
 //! authorisation admitted; queries never widen that set.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::auth::{OrgKind, OrgRef, Role};
+use crate::dashboard::FiguresCache;
 use crate::error::{Error, Result};
 use crate::now;
 
@@ -251,6 +254,34 @@ pub struct InventoryTable {
     pub updated_at: i64,
 }
 
+/// What the inventory shows of a table, and where it is read from: each table with its
+/// source, system and organisation.
+const TABLE_FIELDS: &str = "t.id, t.org_id, o.name AS org_name, t.source_id, \
+     s.name AS source_name, y.name AS system, t.location, t.name, t.rows_scanned, t.level, \
+     t.updated_at, t.column_count AS columns, t.sensitive_count AS sensitive_columns";
+const TABLE_FROM: &str = "FROM inventory_tables t JOIN data_sources s ON s.id = t.source_id \
+     JOIN systems y ON y.id = s.system_id JOIN organisations o ON o.id = t.org_id";
+
+impl InventoryTable {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(InventoryTable {
+            id: row.try_get("id")?,
+            org_id: row.try_get("org_id")?,
+            org_name: row.try_get("org_name")?,
+            source_id: row.try_get("source_id")?,
+            source_name: row.try_get("source_name")?,
+            system: row.try_get("system")?,
+            location: row.try_get("location")?,
+            name: row.try_get("name")?,
+            rows_scanned: row.try_get("rows_scanned")?,
+            level: row.try_get("level")?,
+            columns: row.try_get("columns")?,
+            sensitive_columns: row.try_get("sensitive_columns")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct InventoryColumn {
     pub id: i64,
@@ -327,7 +358,6 @@ pub struct LabelDecision {
 /// Filters of the inventory's table list. Values are always bound, never spliced.
 #[derive(Clone, Debug, Default)]
 pub struct TableFilter {
-    pub table_id: Option<i64>,
     pub source_id: Option<i64>,
     pub level: Option<String>,
     pub name_contains: Option<String>,
@@ -359,9 +389,18 @@ fn placeholders(first: usize, count: usize) -> String {
 #[derive(Clone)]
 pub struct Repo {
     pub pool: AnyPool,
+    /// The dashboard's per-organisation figures; every write to what they count clears it.
+    pub(crate) figures: Arc<FiguresCache>,
 }
 
 impl Repo {
+    pub fn new(pool: AnyPool) -> Repo {
+        Repo {
+            pool,
+            figures: Arc::default(),
+        }
+    }
+
     // ---- organisations and users
 
     pub async fn create_organisation(
@@ -632,6 +671,7 @@ impl Repo {
         .bind(now())
         .fetch_one(&self.pool)
         .await?;
+        self.figures.invalidate();
         Ok(row.try_get(0)?)
     }
 
@@ -786,6 +826,8 @@ impl Repo {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        // A successful scan changes the source's freshness.
+        self.figures.invalidate();
         Ok(())
     }
 
@@ -940,6 +982,7 @@ impl Repo {
             Self::refresh_table_counts(&mut *tx, table_id).await?;
         }
         tx.commit().await?;
+        self.figures.invalidate();
         Ok(())
     }
 
@@ -970,19 +1013,10 @@ impl Repo {
             return Ok(Vec::new());
         }
         let mut sql = format!(
-            "SELECT t.id, t.org_id, o.name AS org_name, t.source_id, s.name AS source_name, \
-             y.name AS system, t.location, t.name, t.rows_scanned, t.level, t.updated_at, \
-             t.column_count AS columns, t.sensitive_count AS sensitive_columns \
-             FROM inventory_tables t JOIN data_sources s ON s.id = t.source_id \
-             JOIN systems y ON y.id = s.system_id JOIN organisations o ON o.id = t.org_id \
-             WHERE t.org_id IN ({})",
+            "SELECT {TABLE_FIELDS} {TABLE_FROM} WHERE t.org_id IN ({})",
             placeholders(1, org_ids.len())
         );
         let mut next = org_ids.len() + 1;
-        if filter.table_id.is_some() {
-            sql += &format!(" AND t.id = ${next}");
-            next += 1;
-        }
         if filter.source_id.is_some() {
             sql += &format!(" AND t.source_id = ${next}");
             next += 1;
@@ -1000,9 +1034,6 @@ impl Repo {
         for id in org_ids {
             query = query.bind(*id);
         }
-        if let Some(table) = filter.table_id {
-            query = query.bind(table);
-        }
         if let Some(source) = filter.source_id {
             query = query.bind(source);
         }
@@ -1017,43 +1048,33 @@ impl Repo {
             .bind(filter.offset)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(InventoryTable {
-                    id: row.try_get("id")?,
-                    org_id: row.try_get("org_id")?,
-                    org_name: row.try_get("org_name")?,
-                    source_id: row.try_get("source_id")?,
-                    source_name: row.try_get("source_name")?,
-                    system: row.try_get("system")?,
-                    location: row.try_get("location")?,
-                    name: row.try_get("name")?,
-                    rows_scanned: row.try_get("rows_scanned")?,
-                    level: row.try_get("level")?,
-                    columns: row.try_get("columns")?,
-                    sensitive_columns: row.try_get("sensitive_columns")?,
-                    updated_at: row.try_get("updated_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(InventoryTable::from_row).collect()
     }
 
-    pub async fn table(&self, id: i64) -> Result<InventoryTable> {
-        let row = sqlx::query("SELECT org_id FROM inventory_tables WHERE id = $1")
+    /// One table and the organisation that owns it, to authorise against, in one query
+    /// (the list's query, so a table reads the same everywhere).
+    pub async fn table(&self, id: i64) -> Result<(InventoryTable, Organisation)> {
+        let sql = format!(
+            "SELECT {TABLE_FIELDS}, o.kind, o.regulator_id, o.region, o.industry {TABLE_FROM} \
+             WHERE t.id = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(Error::NotFound)?;
-        let org_id: i64 = row.try_get(0)?;
-        // The list query, narrowed to the one table, so a table reads the same everywhere.
-        let filter = TableFilter {
-            table_id: Some(id),
-            ..TableFilter::default()
+        let table = InventoryTable::from_row(&row)?;
+        let kind: String = row.try_get("kind")?;
+        let owner = Organisation {
+            id: table.org_id,
+            name: table.org_name.clone(),
+            kind: OrgKind::parse(&kind)
+                .ok_or_else(|| Error::Config(format!("unknown organisation kind {kind:?}")))?,
+            regulator_id: row.try_get("regulator_id")?,
+            region: row.try_get("region")?,
+            industry: row.try_get("industry")?,
         };
-        self.tables(&[org_id], &filter, 1)
-            .await?
-            .pop()
-            .ok_or(Error::NotFound)
+        Ok((table, owner))
     }
 
     pub async fn columns(&self, table_id: i64) -> Result<Vec<InventoryColumn>> {
@@ -1130,6 +1151,7 @@ impl Repo {
         .await?;
         Self::refresh_table_counts(&mut *tx, column.table_id).await?;
         tx.commit().await?;
+        self.figures.invalidate();
         Ok(())
     }
 
@@ -1158,83 +1180,5 @@ impl Repo {
                 })
             })
             .collect()
-    }
-
-    // ---- dashboard
-
-    pub async fn counts(&self, org_ids: &[i64]) -> Result<Counts> {
-        use std::collections::BTreeMap;
-        if org_ids.is_empty() {
-            return Ok(Counts::default());
-        }
-        let within = placeholders(1, org_ids.len());
-        let bound = |sql: String| {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in org_ids {
-                query = query.bind(*id);
-            }
-            query
-        };
-        let mut counts = Counts {
-            tables: bound(format!(
-                "SELECT COUNT(*) FROM inventory_tables WHERE org_id IN ({within})"
-            ))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?,
-            sources: bound(format!(
-                "SELECT COUNT(*) FROM data_sources WHERE org_id IN ({within})"
-            ))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?,
-            ..Counts::default()
-        };
-        // One pass over the columns; the figures are folded here rather than in five scans.
-        let groups = bound(format!(
-            "SELECT org_id, level, category, reviewed, COUNT(*) FROM inventory_columns \
-             WHERE org_id IN ({within}) GROUP BY org_id, level, category, reviewed"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        let names: BTreeMap<i64, String> = self
-            .organisations()
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        let (mut by_level, mut by_category, mut by_organisation) =
-            (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-        for row in &groups {
-            let org_id: i64 = row.try_get(0)?;
-            let level: Option<String> = row.try_get(1)?;
-            let category: Option<String> = row.try_get(2)?;
-            let reviewed: i64 = row.try_get(3)?;
-            let n: i64 = row.try_get(4)?;
-            counts.columns += n;
-            if reviewed != 0 {
-                counts.reviewed_columns += n;
-            }
-            if let Some(category) = category {
-                *by_category.entry(category).or_insert(0) += n;
-            }
-            if let Some(level) = level {
-                if level != "general" {
-                    counts.sensitive_columns += n;
-                    let name = names.get(&org_id).cloned().unwrap_or_default();
-                    *by_organisation.entry(name).or_insert(0) += n;
-                }
-                *by_level.entry(level).or_insert(0) += n;
-            }
-        }
-        let descending = |map: BTreeMap<String, i64>| {
-            let mut pairs: Vec<(String, i64)> = map.into_iter().collect();
-            pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            pairs
-        };
-        counts.by_level = descending(by_level);
-        counts.by_category = descending(by_category);
-        counts.by_organisation = descending(by_organisation);
-        Ok(counts)
     }
 }

@@ -9,11 +9,12 @@ use serde::Serialize;
 use crate::AppState;
 use crate::audit::{AuditEntry, Verification};
 use crate::auth::{Action, Actor, OrgKind, require, token_digest};
+use crate::dashboard::Dashboard;
 use crate::error::{Error, Result};
 use crate::jobs::{allowed_path, secret_context};
 use crate::repo::{
-    Counts, DataSource, InventoryColumn, InventoryTable, LabelDecision, LabelReview, Organisation,
-    ScanJob, SourceKind, TableFilter,
+    DataSource, InventoryColumn, InventoryTable, LabelDecision, LabelReview, Organisation, ScanJob,
+    SourceKind, TableFilter,
 };
 
 /// Longest name, system name, entity, category or reason accepted.
@@ -665,8 +666,8 @@ pub async fn table(
     actor: &Actor,
     id: i64,
 ) -> Result<(InventoryTable, Vec<InventoryColumn>)> {
-    let table = state.repo.table(id).await?;
-    require_on(state, actor, Action::ViewInventory, table.org_id).await?;
+    let (table, owner) = state.repo.table(id).await?;
+    require(actor, Action::ViewInventory, &owner.as_ref())?;
     let columns = state.repo.columns(id).await?;
     Ok((table, columns))
 }
@@ -756,88 +757,21 @@ pub async fn review_column(
     .await
 }
 
-/// The classification-and-grading list (分类分级清单) as CSV, one row per column of every
-/// table the actor may see; audited as an export. Cells that a spreadsheet would run as a
-/// formula are prefixed with `'`.
-pub async fn export_inventory_csv(state: &AppState, actor: &Actor) -> Result<String> {
-    let orgs = visible_org_ids(state, actor, Action::ViewInventory).await?;
-    let tables = state
-        .repo
-        .tables(&orgs, &TableFilter::default(), i64::MAX)
-        .await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "organisation",
-        "system",
-        "source",
-        "table",
-        "column",
-        "comment",
-        "entity",
-        "category",
-        "level",
-        "confidence",
-        "reviewed",
-        "detected_entity",
-        "detected_level",
-    ];
-    let csv_error = |e: csv::Error| Error::Config(format!("writing CSV: {e}"));
-    out.write_record(header).map_err(csv_error)?;
-    let mut rows = 0usize;
-    for table in &tables {
-        for column in state.repo.columns(table.id).await? {
-            let cells = [
-                table.org_name.clone(),
-                table.system.clone(),
-                table.source_name.clone(),
-                table.name.clone(),
-                column.name.clone(),
-                column.comment.clone().unwrap_or_default(),
-                column.entity.clone().unwrap_or_default(),
-                column.category.clone().unwrap_or_default(),
-                column.level.clone().unwrap_or_default(),
-                format!("{:.2}", column.confidence),
-                if column.reviewed { "yes" } else { "no" }.to_owned(),
-                column.detected_entity.clone().unwrap_or_default(),
-                column.detected_level.clone().unwrap_or_default(),
-            ];
-            out.write_record(cells.iter().map(|c| spreadsheet_safe(c)))
-                .map_err(csv_error)?;
-            rows += 1;
-        }
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| Error::Config(format!("writing CSV: {e}")))?;
-    audit(
-        state,
-        AuditEntry::by(
-            actor,
-            actor.org.id,
-            "export",
-            "inventory.csv".into(),
-            format!("{rows} columns"),
-        ),
-    )
-    .await?;
-    // UTF-8 with a BOM so spreadsheet programs read the Chinese correctly.
-    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
-}
-
-/// A cell that cannot start a spreadsheet formula (CSV injection).
-fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 // ---- dashboard and audit
 
-pub async fn dashboard(state: &AppState, actor: &Actor) -> Result<Counts> {
-    let orgs = visible_org_ids(state, actor, Action::ViewInventory).await?;
-    state.repo.counts(&orgs).await
+/// The dashboard over the organisations `actor` may see; each organisation's figures come
+/// from the repository's cache, which every write to them clears.
+pub async fn dashboard(state: &AppState, actor: &Actor) -> Result<Dashboard> {
+    let mut figures = Vec::new();
+    for org in visible_orgs(state, actor, Action::ViewInventory).await? {
+        let counted = state.repo.org_figures(org.id).await?;
+        figures.push((org, counted));
+    }
+    Ok(crate::dashboard::assemble(
+        &figures,
+        state.config.stale_after_days,
+        crate::now(),
+    ))
 }
 
 #[derive(Clone, Debug, Serialize)]

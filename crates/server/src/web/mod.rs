@@ -4,6 +4,7 @@
 pub mod api;
 pub mod i18n;
 pub mod openapi;
+pub mod overview;
 pub mod pages;
 pub mod templates;
 
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(overview::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)
         .route("/healthz", get(|| async { "ok" }))
@@ -94,8 +96,8 @@ async fn count_and_harden(State(state): State<AppState>, request: Request, next:
     for (name, value) in [
         (
             "content-security-policy",
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
