@@ -390,7 +390,7 @@ fn placeholders(first: usize, count: usize) -> String {
 pub struct Repo {
     pub pool: AnyPool,
     /// The dashboard's per-organisation figures; every write to what they count clears it.
-    pub(crate) figures: Arc<FiguresCache>,
+    pub figures: Arc<FiguresCache>,
 }
 
 impl Repo {

@@ -22,7 +22,8 @@ const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadshe
 const ECHARTS: &str = include_str!("../../assets/echarts/echarts.common.min.js");
 const DASHBOARD_SCRIPT: &str = include_str!("../../assets/dashboard.js");
 const PRINT_STYLESHEET: &str = include_str!("../../assets/print.css");
-/// The URL of ECharts carries its version, so it can be cached for a year.
+/// The URL of ECharts carries its version, so it can be cached for a year (dashboard.html
+/// names it).
 const ECHARTS_PATH: &str = "/assets/echarts-5.6.0.min.js";
 
 /// Routes of the pages and assets; the XLSX API endpoint is in `api::endpoints`.
@@ -166,7 +167,6 @@ pub async fn dashboard(State(state): State<AppState>, page: PageContext) -> Page
                 "tables": tables_chart.to_string(),
                 "freshness": freshness_chart.to_string(),
             },
-            "echarts": ECHARTS_PATH,
             "script_version": fingerprint(DASHBOARD_SCRIPT),
             "jobs": jobs.iter().map(job_view).collect::<Vec<_>>(),
         }),
