@@ -33,18 +33,33 @@ impl Organisation {
     }
 
     fn from_row(row: &AnyRow) -> Result<Self> {
-        let kind: String = row.try_get("kind")?;
+        Self::from_columns(row, "")
+    }
+
+    /// An organisation joined into another record's row, its columns named `org_…`.
+    fn from_joined_row(row: &AnyRow) -> Result<Self> {
+        Self::from_columns(row, "org_")
+    }
+
+    fn from_columns(row: &AnyRow, prefix: &str) -> Result<Self> {
+        let column = |name: &str| format!("{prefix}{name}");
+        let kind: String = row.try_get(column("kind").as_str())?;
         Ok(Organisation {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
+            id: row.try_get(column("id").as_str())?,
+            name: row.try_get(column("name").as_str())?,
             kind: OrgKind::parse(&kind)
                 .ok_or_else(|| Error::Config(format!("unknown organisation kind {kind:?}")))?,
-            regulator_id: row.try_get("regulator_id")?,
-            region: row.try_get("region")?,
-            industry: row.try_get("industry")?,
+            regulator_id: row.try_get(column("regulator_id").as_str())?,
+            region: row.try_get(column("region").as_str())?,
+            industry: row.try_get(column("industry").as_str())?,
         })
     }
 }
+
+/// The fields of an organisation `o` joined into another record's query, besides `org_id`
+/// and `org_name`, which such queries select already.
+const ORG_JOINED_FIELDS: &str = "o.kind AS org_kind, o.regulator_id AS org_regulator_id, \
+     o.region AS org_region, o.industry AS org_industry";
 
 #[derive(Clone, Debug)]
 pub struct User {
@@ -504,6 +519,21 @@ impl Repo {
             .await?
             .ok_or(Error::Unauthenticated)?;
         User::from_row(&row)
+    }
+
+    /// A user with the organisation it belongs to, in one query: every authenticated request
+    /// asks for both.
+    pub async fn user_with_org(&self, id: i64) -> Result<(User, Organisation)> {
+        let sql = format!(
+            "SELECT u.*, o.name AS org_name, {ORG_JOINED_FIELDS} \
+             FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        Ok((User::from_row(&row)?, Organisation::from_joined_row(&row)?))
     }
 
     /// Counts a failed login; the `max_failures`-th in a row locks the account until `until`.
@@ -1054,27 +1084,17 @@ impl Repo {
     /// One table and the organisation that owns it, to authorise against, in one query
     /// (the list's query, so a table reads the same everywhere).
     pub async fn table(&self, id: i64) -> Result<(InventoryTable, Organisation)> {
-        let sql = format!(
-            "SELECT {TABLE_FIELDS}, o.kind, o.regulator_id, o.region, o.industry {TABLE_FROM} \
-             WHERE t.id = $1"
-        );
+        let sql =
+            format!("SELECT {TABLE_FIELDS}, {ORG_JOINED_FIELDS} {TABLE_FROM} WHERE t.id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(Error::NotFound)?;
-        let table = InventoryTable::from_row(&row)?;
-        let kind: String = row.try_get("kind")?;
-        let owner = Organisation {
-            id: table.org_id,
-            name: table.org_name.clone(),
-            kind: OrgKind::parse(&kind)
-                .ok_or_else(|| Error::Config(format!("unknown organisation kind {kind:?}")))?,
-            regulator_id: row.try_get("regulator_id")?,
-            region: row.try_get("region")?,
-            industry: row.try_get("industry")?,
-        };
-        Ok((table, owner))
+        Ok((
+            InventoryTable::from_row(&row)?,
+            Organisation::from_joined_row(&row)?,
+        ))
     }
 
     pub async fn columns(&self, table_id: i64) -> Result<Vec<InventoryColumn>> {

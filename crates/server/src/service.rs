@@ -187,8 +187,7 @@ pub async fn logout(state: &AppState, actor: &Actor, session_digest: &str) -> Re
 
 /// The actor a user id stands for.
 pub async fn actor(state: &AppState, user_id: i64) -> Result<Actor> {
-    let user = state.repo.user(user_id).await?;
-    let org = state.repo.organisation(user.org_id).await?;
+    let (user, org) = state.repo.user_with_org(user_id).await?;
     Ok(Actor {
         user_id: user.id,
         username: user.username,
