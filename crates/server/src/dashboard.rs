@@ -1,18 +1,10 @@
 //! The dashboard's figures: columns by level and category, sensitive columns per operator,
 //! scan coverage (sources scanned, tables reviewed) and freshness (age of each source's last
-//! successful scan).
-//!
-//! Counting an organisation's columns is the dashboard's whole cost (100,000 columns: one
-//! grouped scan per view kept it at 175 requests/s), while the columns change only when a
-//! scan lands or a person reviews a label. So each organisation's figures are computed once
-//! and kept in memory until the next write the repository makes to that data: every such
-//! write calls [`FiguresCache::invalidate`]. A time limit bounds how stale the figures can get
-//! if another process writes to the same database.
+//! successful scan). Each organisation's figures are counted once and kept in the repository's
+//! read cache (`cache.rs`) until the next write.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use sqlx::Row;
@@ -20,8 +12,6 @@ use sqlx::Row;
 use crate::error::Result;
 use crate::repo::{Counts, Organisation, Repo};
 
-/// Longest time cached figures are used without a write having invalidated them.
-const MAX_AGE: Duration = Duration::from_secs(60);
 const DAY_SECONDS: i64 = 86_400;
 
 /// One organisation's figures, as counted from the database.
@@ -53,67 +43,15 @@ pub struct SourceFigures {
     pub tables_awaiting_review: i64,
 }
 
-/// Per-organisation figures with the write generation they were counted at.
-#[derive(Default)]
-pub struct FiguresCache {
-    generation: AtomicU64,
-    entries: Mutex<HashMap<i64, CachedFigures>>,
-}
-
-struct CachedFigures {
-    generation: u64,
-    counted_at: Instant,
-    figures: Arc<OrgFigures>,
-}
-
-impl FiguresCache {
-    /// Every write to sources, jobs, tables or columns calls this: all cached figures are
-    /// counted again on their next use.
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn current(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
-    }
-
-    fn get(&self, org_id: i64) -> Option<Arc<OrgFigures>> {
-        let entries = self
-            .entries
-            .lock()
-            .expect("the figures cache is not poisoned");
-        entries
-            .get(&org_id)
-            .filter(|c| c.generation == self.current() && c.counted_at.elapsed() < MAX_AGE)
-            .map(|c| c.figures.clone())
-    }
-
-    /// Keeps figures counted at `generation`; had a write happened meanwhile, the entry is
-    /// already outdated and the next `get` counts again.
-    fn put(&self, org_id: i64, generation: u64, figures: Arc<OrgFigures>) {
-        self.entries
-            .lock()
-            .expect("the figures cache is not poisoned")
-            .insert(
-                org_id,
-                CachedFigures {
-                    generation,
-                    counted_at: Instant::now(),
-                    figures,
-                },
-            );
-    }
-}
-
 impl Repo {
     /// The figures of one organisation, from the cache or counted now.
     pub async fn org_figures(&self, org_id: i64) -> Result<Arc<OrgFigures>> {
-        if let Some(figures) = self.figures.get(org_id) {
+        if let Some(figures) = self.cache.get(&self.cache.figures, &org_id) {
             return Ok(figures);
         }
-        let generation = self.figures.current();
+        let generation = self.cache.generation();
         let figures = Arc::new(self.count_org_figures(org_id).await?);
-        self.figures.put(org_id, generation, figures.clone());
+        self.cache.figures.put(org_id, generation, figures.clone());
         Ok(figures)
     }
 

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod dashboard;
 pub mod db;

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::auth::{OrgKind, OrgRef, Role};
-use crate::dashboard::FiguresCache;
+use crate::cache::{ReadCache, TableRead};
 use crate::error::{Error, Result};
 use crate::now;
 
@@ -404,15 +404,15 @@ fn placeholders(first: usize, count: usize) -> String {
 #[derive(Clone)]
 pub struct Repo {
     pub pool: AnyPool,
-    /// The dashboard's per-organisation figures; every write to what they count clears it.
-    pub figures: Arc<FiguresCache>,
+    /// The dashboard's figures and the tables read most; every write to them outdates it.
+    pub cache: Arc<ReadCache>,
 }
 
 impl Repo {
     pub fn new(pool: AnyPool) -> Repo {
         Repo {
             pool,
-            figures: Arc::default(),
+            cache: Arc::default(),
         }
     }
 
@@ -701,7 +701,7 @@ impl Repo {
         .bind(now())
         .fetch_one(&self.pool)
         .await?;
-        self.figures.invalidate();
+        self.cache.invalidate();
         Ok(row.try_get(0)?)
     }
 
@@ -857,7 +857,7 @@ impl Repo {
         .execute(&self.pool)
         .await?;
         // A successful scan changes the source's freshness.
-        self.figures.invalidate();
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -1012,7 +1012,7 @@ impl Repo {
             Self::refresh_table_counts(&mut *tx, table_id).await?;
         }
         tx.commit().await?;
-        self.figures.invalidate();
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -1097,6 +1097,18 @@ impl Repo {
         ))
     }
 
+    /// A table, its owner and its columns, from the read cache or read now.
+    pub async fn table_with_columns(&self, id: i64) -> Result<Arc<TableRead>> {
+        if let Some(read) = self.cache.get(&self.cache.tables, &id) {
+            return Ok(read);
+        }
+        let generation = self.cache.generation();
+        let (table, owner) = self.table(id).await?;
+        let read = Arc::new((table, owner, self.columns(id).await?));
+        self.cache.tables.put(id, generation, read.clone());
+        Ok(read)
+    }
+
     pub async fn columns(&self, table_id: i64) -> Result<Vec<InventoryColumn>> {
         let sql = format!(
             "SELECT {COLUMN_COLUMNS} FROM inventory_columns WHERE table_id = $1 ORDER BY position"
@@ -1171,7 +1183,7 @@ impl Repo {
         .await?;
         Self::refresh_table_counts(&mut *tx, column.table_id).await?;
         tx.commit().await?;
-        self.figures.invalidate();
+        self.cache.invalidate();
         Ok(())
     }
 

@@ -665,10 +665,10 @@ pub async fn table(
     actor: &Actor,
     id: i64,
 ) -> Result<(InventoryTable, Vec<InventoryColumn>)> {
-    let (table, owner) = state.repo.table(id).await?;
+    let read = state.repo.table_with_columns(id).await?;
+    let (table, owner, columns) = read.as_ref();
     require(actor, Action::ViewInventory, &owner.as_ref())?;
-    let columns = state.repo.columns(id).await?;
-    Ok((table, columns))
+    Ok((table.clone(), columns.clone()))
 }
 
 pub async fn column(

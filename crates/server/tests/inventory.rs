@@ -96,6 +96,27 @@ on_both_backends!(xlsx_lists_visible_columns_with_reviewed_labels, |app| {
         )
         .await;
     assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    // The table was read (and cached) before the review; it reads the review at once.
+    let table = app
+        .get(&format!("/api/v1/tables?source_id={source}"), &officer_a)
+        .await
+        .json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let detail = app
+        .get(&format!("/api/v1/tables/{table}"), &officer_a)
+        .await
+        .json();
+    let column = detail["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == remark)
+        .unwrap();
+    assert_eq!(
+        (column["level"].as_str(), column["reviewed"].as_bool()),
+        (Some("important"), Some(true))
+    );
 
     let (status, headers, bytes) = download(app, "/api/v1/export/inventory.xlsx", &officer_a).await;
     assert_eq!(status, StatusCode::OK);
@@ -277,7 +298,7 @@ on_both_backends!(dashboard_coverage_and_freshness_follow_writes, |app| {
         .execute(&app.state.repo.pool)
         .await
         .unwrap();
-    app.state.repo.figures.invalidate();
+    app.state.repo.cache.invalidate();
     let old = dashboard(app, &officer_a).await;
     let scanned = old["freshness"]["sources"]
         .as_array()
