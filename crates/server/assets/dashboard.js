@@ -18,8 +18,12 @@
   var brand = "#0b5cad";
 
   function barOption(chart, horizontal) {
-    var categoryAxis = { type: "category", data: chart.labels, axisLabel: { interval: 0, width: 110, overflow: "truncate" } };
+    var categoryAxis = { type: "category", data: chart.labels, axisLabel: { interval: 0, width: 140, overflow: "truncate" } };
     var valueAxis = { type: "value", minInterval: 1 };
+    if (chart.mark !== undefined) {
+      // Keep the threshold in view even when every bar is below it.
+      valueAxis.max = function (extent) { return Math.max(extent.max, chart.mark) + 1; };
+    }
     var series = {
       type: "bar",
       name: chart.name,
@@ -40,7 +44,7 @@
     }
     return {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      grid: { left: horizontal ? 130 : 50, right: 40, top: 20, bottom: horizontal ? 30 : 60 },
+      grid: { left: horizontal ? 160 : 50, right: 40, top: 20, bottom: horizontal ? 30 : 60 },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? Object.assign({ inverse: true }, categoryAxis) : valueAxis,
       series: [series]
