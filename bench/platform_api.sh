@@ -37,8 +37,13 @@ if [ -n "$database_url" ]; then
 fi
 server_pid=""
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    [ -n "$schema" ] && psql "$database_url" -qc "DROP SCHEMA $schema CASCADE"
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ -n "$schema" ]; then
+        psql "$database_url" -qc "DROP SCHEMA $schema CASCADE" || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -105,7 +110,7 @@ measure() { # label connections header path
     rps="$(awk '/Requests\/sec/ {printf "%d", $2}' <<<"$out")"
     requests="$(awk '/requests in/ {print $1}' <<<"$out")"
     per_cpu="$(awk -v n="$requests" -v t="$(( after - before ))" -v hz="$ticks_per_second" \
-        'BEGIN { printf "%d", t > 0 ? n * hz / t : 0 }')"
+        'BEGIN { printf "%d", (t > 0 ? n * hz / t : 0) }')"
     p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
     p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
     grep -q "Non-2xx" <<<"$out" && echo "warning: $1 answered non-2xx" >&2
