@@ -131,3 +131,9 @@ measure 'page `/inventory?page=10`' 8 "cookie: $cookie" "/inventory?page=10"
 measure "page \`/inventory/tables/$table_id\`" 8 "cookie: $cookie" "/inventory/tables/$table_id"
 measure 'page `/` (dashboard)' 8 "cookie: $cookie" /
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# The whole classification-and-grading list of the operator, once each way.
+for format in csv xlsx; do
+    started=$(date +%s.%N)
+    api -o "$work/list.$format" "$base/api/v1/export/inventory.$format"
+    echo "export $format: $(stat -c %s "$work/list.$format") bytes in $(echo "$(date +%s.%N) - $started" | bc) s" >&2
+done
