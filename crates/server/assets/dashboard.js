@@ -22,7 +22,7 @@
     var valueAxis = { type: "value", minInterval: 1 };
     if (chart.mark !== undefined) {
       // Keep the threshold in view even when every bar is below it.
-      valueAxis.max = function (extent) { return Math.max(extent.max, chart.mark) + 1; };
+      valueAxis.max = function (extent) { return Math.ceil(Math.max(extent.max, chart.mark) * 1.1); };
     }
     var series = {
       type: "bar",
@@ -38,7 +38,7 @@
       series.markLine = {
         symbol: "none",
         lineStyle: { color: "#b42318", type: "dashed" },
-        label: { formatter: chart.mark_label },
+        label: { formatter: chart.mark_label, position: "end" },
         data: [horizontal ? { xAxis: chart.mark } : { yAxis: chart.mark }]
       };
     }
@@ -58,8 +58,10 @@
       series: [{
         type: "pie",
         name: chart.name,
-        radius: ["45%", "70%"],
+        center: ["50%", "44%"],
+        radius: ["36%", "58%"],
         label: { formatter: "{c}" },
+        // A zero slice draws only a stray label; the table beside the chart lists it.
         data: chart.values.map(function (value, i) {
           var item = { name: chart.labels[i], value: value };
           if (chart.colours && chart.colours[i]) {
@@ -68,7 +70,7 @@
             item.itemStyle = { color: levelColours[chart.keys[i]] };
           }
           return item;
-        })
+        }).filter(function (item) { return item.value > 0; })
       }]
     };
   }
