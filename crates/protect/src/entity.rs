@@ -83,12 +83,12 @@ pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-pub(crate) fn is_valid_date(year: i64, month: u32, day: u32) -> bool {
+pub fn is_valid_date(year: i64, month: u32, day: u32) -> bool {
     (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;

@@ -18,6 +18,9 @@ mod stream;
 pub mod watermark;
 
 pub use entity::{ENTITIES, is_known_entity};
+/// The proleptic Gregorian calendar the date operators use, for callers that turn dates
+/// into days (the platform's deadlines).
+pub use entity::{days_from_civil, is_valid_date};
 pub use error::{Error, Result};
 pub use ff1::{Ff1, MIN_DOMAIN};
 pub use fpe::Alphabet;

@@ -103,6 +103,22 @@ pub enum Action {
     ViewAudit,
     /// Create users in the organisation.
     ManageUsers,
+    /// Read an operator's registry profile, filings and risk assessment reports.
+    ViewFilings,
+    /// Keep the operator's profile current and edit its filing and report drafts.
+    PrepareFilings,
+    /// Submit a filing or report to the regulator (the security officer only).
+    SubmitFilings,
+    /// Review an operator's filings and reports and keep the key-operator list (the
+    /// regulator with jurisdiction only).
+    Supervise,
+    /// See assessments (questionnaire answers, evidence, conclusions) and campaign reports.
+    ViewAssessment,
+    /// Answer and submit the organisation's own assessments.
+    AnswerAssessment,
+    /// Send campaigns (on the regulator itself) and record review conclusions (on its
+    /// operators): regulator work, never an operator's on itself.
+    ManageCampaigns,
 }
 
 /// An organisation as authorisation sees it.
@@ -154,15 +170,25 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     };
     use Action::*;
     match (actor.role, relation) {
-        (Role::PlatformAdmin, Relation::Platform) => true,
+        // The platform's admin neither files as an operator nor reviews as a regulator.
+        (Role::PlatformAdmin, Relation::Platform) => !matches!(action, SubmitFilings | Supervise),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit)
+            matches!(
+                action,
+                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ManageCampaigns
+            ) || (action == Supervise && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
-            matches!(action, ViewInventory | ViewAudit)
+            matches!(
+                action,
+                ViewInventory | ViewAudit | ViewFilings | ViewAssessment
+            )
         }
-        (Role::SecurityOfficer, Relation::Own) => true,
-        (Role::DataAdmin, Relation::Own) => !matches!(action, ViewAudit | ManageUsers),
+        (Role::SecurityOfficer, Relation::Own) => !matches!(action, Supervise | ManageCampaigns),
+        (Role::DataAdmin, Relation::Own) => !matches!(
+            action,
+            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns
+        ),
         (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
         _ => false,
     }
@@ -278,6 +304,13 @@ mod tests {
                 Action::RunScan,
                 Action::ViewAudit,
                 Action::ManageUsers,
+                Action::ViewFilings,
+                Action::PrepareFilings,
+                Action::SubmitFilings,
+                Action::Supervise,
+                Action::ViewAssessment,
+                Action::AnswerAssessment,
+                Action::ManageCampaigns,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -295,6 +328,32 @@ mod tests {
         assert!(!authorize(&staff, Action::ViewInventory, &operator(20, 2)));
         assert!(!authorize(&staff, Action::ReviewLabel, &operator(10, 1)));
         assert!(!authorize(&staff, Action::ViewSamples, &operator(10, 1)));
+        assert!(authorize(&staff, Action::ManageCampaigns, &operator(10, 1)));
+        assert!(!authorize(
+            &staff,
+            Action::ManageCampaigns,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(
+            &staff,
+            Action::AnswerAssessment,
+            &operator(10, 1)
+        ));
+    }
+
+    #[test]
+    fn operators_answer_assessments_but_never_conclude_them() {
+        let org = operator(10, 1);
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let a = actor(role, org.clone());
+            assert!(authorize(&a, Action::AnswerAssessment, &org), "{role:?}");
+            assert!(!authorize(&a, Action::ManageCampaigns, &org), "{role:?}");
+        }
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewAssessment, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewAssessment, &org));
+        assert!(!authorize(&auditor, Action::AnswerAssessment, &org));
     }
 
     #[test]
@@ -309,6 +368,37 @@ mod tests {
         let auditor = actor(Role::Auditor, org.clone());
         assert!(authorize(&auditor, Action::ViewAudit, &org));
         assert!(!authorize(&auditor, Action::ManageSources, &org));
+    }
+
+    #[test]
+    fn only_the_officer_submits_and_only_the_jurisdiction_supervises() {
+        let org = operator(10, 1);
+        let officer = actor(Role::SecurityOfficer, org.clone());
+        assert!(authorize(&officer, Action::SubmitFilings, &org));
+        assert!(!authorize(&officer, Action::Supervise, &org));
+        let data_admin = actor(Role::DataAdmin, org.clone());
+        assert!(authorize(&data_admin, Action::PrepareFilings, &org));
+        assert!(!authorize(&data_admin, Action::SubmitFilings, &org));
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewFilings, &org));
+        let staff = actor(Role::RegulatorStaff, regulator(1));
+        assert!(authorize(&staff, Action::Supervise, &org));
+        assert!(!authorize(&staff, Action::Supervise, &regulator(1)));
+        assert!(!authorize(&staff, Action::Supervise, &operator(20, 2)));
+        assert!(!authorize(&staff, Action::PrepareFilings, &org));
+        let regulator_auditor = actor(Role::Auditor, regulator(1));
+        assert!(authorize(&regulator_auditor, Action::ViewFilings, &org));
+        assert!(!authorize(&regulator_auditor, Action::Supervise, &org));
+        let admin = actor(
+            Role::PlatformAdmin,
+            OrgRef {
+                id: 0,
+                kind: OrgKind::Platform,
+                regulator_id: None,
+            },
+        );
+        assert!(!authorize(&admin, Action::Supervise, &org));
+        assert!(!authorize(&admin, Action::SubmitFilings, &org));
     }
 
     #[test]

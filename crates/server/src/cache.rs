@@ -8,7 +8,8 @@
 //! source is added or a job finishes, and each of those repository writes calls
 //! [`ReadCache::invalidate`], which outdates every entry at once. Entries also expire after
 //! [`MAX_AGE`], which bounds how stale they get if another process writes to the same database.
-//! Authorisation is not cached: callers check every entry's owner on every request.
+//! Authorisation is not cached: callers authorise every read against the organisation as the
+//! database has it now.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -17,15 +18,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::dashboard::OrgFigures;
-use crate::repo::{InventoryColumn, InventoryTable, Organisation};
+use crate::repo::{InventoryColumn, InventoryTable};
 
 /// Longest time an entry is used without a write having outdated it.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 /// Most entries kept of each kind; past it they are dropped and refilled as they are read.
 const MAX_ENTRIES: usize = 4096;
 
-/// A table with its owner (to authorise against) and its columns in position order.
-pub type TableRead = (InventoryTable, Organisation, Vec<InventoryColumn>);
+/// A table and its columns in position order. Its organisation (which never changes) is
+/// authorised against afresh on every read.
+pub type TableRead = (InventoryTable, Vec<InventoryColumn>);
 
 #[derive(Default)]
 pub struct ReadCache {

@@ -13,6 +13,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor};
 use crate::error::{Error, Result};
 use crate::repo::{Repo, TableFilter};
+use crate::service::spreadsheet_safe;
 use crate::web::i18n::Lang;
 
 /// Most rows the printable page shows; beyond that, filter or export the XLSX.
@@ -261,15 +262,6 @@ pub async fn inventory_csv(state: &AppState, actor: &Actor) -> Result<String> {
         .map_err(|e| csv_error(e.into_error().into()))?;
     audit_export(state, actor, "inventory.csv", rows.len()).await?;
     Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
-}
-
-/// A cell that cannot start a spreadsheet formula (CSV injection).
-fn spreadsheet_safe(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
 }
 
 // ---- XLSX

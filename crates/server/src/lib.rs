@@ -6,6 +6,7 @@
 //! ledger; secrets (passwords, tokens, database passwords) are stored hashed or encrypted and
 //! never rendered back.
 
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod cache;
@@ -14,13 +15,17 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod filing;
 pub mod jobs;
+pub mod registry;
 pub mod repo;
+pub mod risk_report;
 pub mod secrets;
 pub mod seed;
 pub mod service;
 pub mod state;
 pub mod web;
+pub mod workflow;
 
 pub use config::Config;
 pub use error::{Error, Result};

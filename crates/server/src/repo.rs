@@ -10,6 +10,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::auth::{OrgKind, OrgRef, Role};
 use crate::cache::{ReadCache, TableRead};
+use crate::db::Dialect;
 use crate::error::{Error, Result};
 use crate::now;
 
@@ -55,11 +56,6 @@ impl Organisation {
         })
     }
 }
-
-/// The fields of an organisation `o` joined into another record's query, besides `org_id`
-/// and `org_name`, which such queries select already.
-const ORG_JOINED_FIELDS: &str = "o.kind AS org_kind, o.regulator_id AS org_regulator_id, \
-     o.region AS org_region, o.industry AS org_industry";
 
 #[derive(Clone, Debug)]
 pub struct User {
@@ -394,7 +390,7 @@ pub struct Counts {
 }
 
 /// `$first, $first+1, …` for an `IN (…)` list of `count` values.
-fn placeholders(first: usize, count: usize) -> String {
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -414,6 +410,20 @@ impl Repo {
             pool,
             cache: Arc::default(),
         }
+    }
+
+    /// A transaction that reads before it writes. SQLite's default (deferred) transaction
+    /// takes the write lock at its first write and, when another connection wrote since its
+    /// first read, fails at once with "database is locked": busy_timeout cannot wait for a
+    /// reader to become the writer. `BEGIN IMMEDIATE` takes the write lock first, waiting
+    /// under busy_timeout; without it a scan failed whenever someone signed in meanwhile.
+    async fn begin_read_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let url = &self.pool.connect_options().database_url;
+        Ok(if Dialect::of_url(url.as_str())? == Dialect::Sqlite {
+            self.pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            self.pool.begin().await?
+        })
     }
 
     // ---- organisations and users
@@ -524,15 +534,16 @@ impl Repo {
     /// A user with the organisation it belongs to, in one query: every authenticated request
     /// asks for both.
     pub async fn user_with_org(&self, id: i64) -> Result<(User, Organisation)> {
-        let sql = format!(
-            "SELECT u.*, o.name AS org_name, {ORG_JOINED_FIELDS} \
-             FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(Error::Unauthenticated)?;
+        let row = sqlx::query(
+            "SELECT u.*, o.name AS org_name, o.kind AS org_kind, \
+             o.regulator_id AS org_regulator_id, o.region AS org_region, \
+             o.industry AS org_industry \
+             FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
         Ok((User::from_row(&row)?, Organisation::from_joined_row(&row)?))
     }
 
@@ -899,7 +910,7 @@ impl Repo {
         job_id: i64,
         report: &shuan_scan::report::Report,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_read_write().await?;
         let at = now();
         for table in &report.tables {
             let existing = sqlx::query(
@@ -1081,30 +1092,24 @@ impl Repo {
         rows.iter().map(InventoryTable::from_row).collect()
     }
 
-    /// One table and the organisation that owns it, to authorise against, in one query
-    /// (the list's query, so a table reads the same everywhere).
-    pub async fn table(&self, id: i64) -> Result<(InventoryTable, Organisation)> {
-        let sql =
-            format!("SELECT {TABLE_FIELDS}, {ORG_JOINED_FIELDS} {TABLE_FROM} WHERE t.id = $1");
+    /// One table, by the list's query, so a table reads the same everywhere.
+    pub async fn table(&self, id: i64) -> Result<InventoryTable> {
+        let sql = format!("SELECT {TABLE_FIELDS} {TABLE_FROM} WHERE t.id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(Error::NotFound)?;
-        Ok((
-            InventoryTable::from_row(&row)?,
-            Organisation::from_joined_row(&row)?,
-        ))
+        InventoryTable::from_row(&row)
     }
 
-    /// A table, its owner and its columns, from the read cache or read now.
+    /// A table and its columns, from the read cache or read now.
     pub async fn table_with_columns(&self, id: i64) -> Result<Arc<TableRead>> {
         if let Some(read) = self.cache.get(&self.cache.tables, &id) {
             return Ok(read);
         }
         let generation = self.cache.generation();
-        let (table, owner) = self.table(id).await?;
-        let read = Arc::new((table, owner, self.columns(id).await?));
+        let read = Arc::new((self.table(id).await?, self.columns(id).await?));
         self.cache.tables.put(id, generation, read.clone());
         Ok(read)
     }

@@ -1,6 +1,6 @@
 //! Demo data for `shuan demo`: a regulator, two operators under it, a user for every role,
-//! data sources over the bundled sample tables and a generated SQLite database, and a scan
-//! job queued for each source.
+//! data sources over the bundled sample tables and a generated SQLite database, a scan
+//! job queued for each source, and one operator's registry profile.
 
 use std::path::{Path, PathBuf};
 
@@ -149,6 +149,24 @@ pub async fn seed_demo(state: &AppState, tables_dir: &Path) -> Result<&'static [
             .await?;
         repo.create_job(org, source, user).await?;
     }
+    // Registry and filing (issue 8): operator A's profile, on the key-operator list.
+    let profile = crate::registry::ProfileInput {
+        legal_name: OPERATOR_A.into(),
+        uscc: "91120103MA05T2K10P".into(),
+        industry: "互联网".into(),
+        region: "天津市河西区".into(),
+        security_officer: crate::registry::Contact {
+            name: "李安全".into(),
+            title: "数据安全负责人".into(),
+            ..Default::default()
+        },
+        systems: vec!["客户管理系统".into()],
+        ..Default::default()
+    };
+    repo.add_profile_version(operator_a, &profile, officer_a)
+        .await?;
+    repo.add_key_decision(operator_a, regulator, true, "处理重要数据", user_ids[1])
+        .await?;
     state
         .audit
         .record(crate::audit::AuditEntry {

@@ -52,11 +52,11 @@ async fn require_on(state: &AppState, actor: &Actor, action: Action, org_id: i64
     require(actor, action, &org.as_ref())
 }
 
-async fn audit(state: &AppState, entry: AuditEntry) -> Result<()> {
+pub(crate) async fn audit(state: &AppState, entry: AuditEntry) -> Result<()> {
     state.audit.record(entry).await
 }
 
-fn bounded(field: &str, text: &str) -> Result<String> {
+pub(crate) fn bounded(field: &str, text: &str) -> Result<String> {
     let text = text.trim();
     if text.chars().count() > MAX_TEXT {
         return Err(Error::BadRequest(format!(
@@ -66,7 +66,7 @@ fn bounded(field: &str, text: &str) -> Result<String> {
     Ok(text.to_owned())
 }
 
-fn required(field: &str, text: &str) -> Result<String> {
+pub(crate) fn required(field: &str, text: &str) -> Result<String> {
     let text = bounded(field, text)?;
     if text.is_empty() {
         return Err(Error::BadRequest(format!("{field} is required")));
@@ -666,8 +666,9 @@ pub async fn table(
     id: i64,
 ) -> Result<(InventoryTable, Vec<InventoryColumn>)> {
     let read = state.repo.table_with_columns(id).await?;
-    let (table, owner, columns) = read.as_ref();
-    require(actor, Action::ViewInventory, &owner.as_ref())?;
+    let (table, columns) = read.as_ref();
+    // The owner is read afresh: authorisation never rests on cached organisation data.
+    require_on(state, actor, Action::ViewInventory, table.org_id).await?;
     Ok((table.clone(), columns.clone()))
 }
 
@@ -754,6 +755,15 @@ pub async fn review_column(
         ),
     )
     .await
+}
+
+/// A cell that cannot start a spreadsheet formula (CSV injection).
+pub(crate) fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
 }
 
 // ---- dashboard and audit

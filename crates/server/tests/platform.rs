@@ -543,3 +543,74 @@ async fn a_new_installation_gets_one_admin_with_a_random_password() {
     let admin = state.repo.user_by_name("admin").await.unwrap().unwrap();
     assert!(state.hasher.verify(&password, &admin.password_hash));
 }
+
+#[tokio::test]
+async fn a_scan_merges_its_results_while_another_connection_writes() {
+    use sqlx::Connection;
+    let app = common::app(common::Backend::Sqlite, "concurrent writer")
+        .await
+        .unwrap();
+    let officer = app.login("officer_a").await;
+    let path = app.allowed.join("people.csv");
+    std::fs::write(&path, PEOPLE_CSV).unwrap();
+    let source = app
+        .post_json(
+            "/api/v1/sources",
+            &officer,
+            json!({"kind": "path", "system": "s", "name": "n", "location": path}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let job = app
+        .post_json(
+            &format!("/api/v1/sources/{source}/scan"),
+            &officer,
+            json!(null),
+        )
+        .await
+        .json()["job_id"]
+        .as_i64()
+        .unwrap();
+    let options = shuan_scan::ScanOptions {
+        sample: 100,
+        full: false,
+        show_samples: false,
+    };
+    let report = shuan_scan::scan(
+        &app.state.engine,
+        &[path],
+        &options,
+        &shuan_source::db::ScanOptions::default(),
+        false,
+    );
+
+    // Another connection (a sign-in, say) holds the write lock while the merge starts reading,
+    // and commits a write while the merge waits: the merge must wait for it, not fail with
+    // "database is locked" as a deferred transaction does when it has to upgrade.
+    let database = app.dir.path().join("shuan.db");
+    let mut writer = sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET display_name = display_name || ''")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    let state = app.state.clone();
+    let org = app.orgs.operator_a;
+    let merge =
+        tokio::spawn(async move { state.repo.apply_report(org, source, job, &report).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sqlx::query("COMMIT").execute(&mut writer).await.unwrap();
+    merge.await.unwrap().unwrap();
+    let tables = app
+        .get(&format!("/api/v1/tables?source_id={source}"), &officer)
+        .await
+        .json();
+    assert_eq!(tables.as_array().unwrap().len(), 1, "{tables}");
+}

@@ -28,7 +28,11 @@ pub struct Endpoint {
     pub body: Option<&'static str>,
 }
 
-const fn endpoint(method: &'static str, path: &'static str, summary: &'static str) -> Endpoint {
+pub(crate) const fn endpoint(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+) -> Endpoint {
     Endpoint {
         method,
         path,
@@ -37,7 +41,7 @@ const fn endpoint(method: &'static str, path: &'static str, summary: &'static st
     }
 }
 
-const fn with_body(
+pub(crate) const fn with_body(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -54,7 +58,7 @@ const fn with_body(
 /// Every API operation with its handler. The upload is routed by `web::router` under its
 /// own body limit.
 pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
-    vec![
+    let mut list = vec![
         (
             endpoint(
                 "get",
@@ -241,7 +245,10 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             endpoint("get", "/api/v1/openapi.json", "This document"),
             Some(get(openapi)),
         ),
-    ]
+    ];
+    list.extend(super::filing_api::endpoints());
+    list.extend(super::assessment::api_endpoints());
+    list
 }
 
 pub fn routes() -> Router<AppState> {

@@ -2,6 +2,9 @@
 //! headers, body limits, and the small operational endpoints.
 
 pub mod api;
+pub mod assessment;
+pub mod filing_api;
+pub mod filing_pages;
 pub mod i18n;
 pub mod openapi;
 pub mod overview;
@@ -63,11 +66,21 @@ pub fn router(state: AppState) -> Router {
     let uploads = Router::new()
         .route("/sources/upload", axum::routing::post(pages::upload))
         .route(api::UPLOAD_PATH, axum::routing::post(api::upload))
+        .route(
+            assessment::EVIDENCE_PATH,
+            axum::routing::post(assessment::upload_evidence),
+        )
+        .route(
+            assessment::IMPORT_PATH,
+            axum::routing::post(assessment::import_library_upload),
+        )
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
+        .merge(filing_pages::routes())
         .merge(api::routes())
         .merge(overview::routes())
+        .merge(assessment::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)
         .route("/healthz", get(|| async { "ok" }))

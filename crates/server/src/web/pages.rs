@@ -83,12 +83,12 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-pub(super) type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 /// The language of the request (`?lang=` first, then the cookie) and its path, for the
 /// language switch to come back to.
 pub struct PageContext {
-    pub(super) lang: Lang,
+    pub(crate) lang: Lang,
     path: String,
     identity: Option<Identity>,
 }
@@ -114,13 +114,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 }
 
 impl PageContext {
-    pub(super) fn identity(&self) -> Result<&Identity, PageError> {
+    pub(crate) fn identity(&self) -> Result<&Identity, PageError> {
         self.identity
             .as_ref()
             .ok_or(PageError(Error::Unauthenticated))
     }
 
-    pub(super) fn render(
+    pub(crate) fn render(
         &self,
         state: &AppState,
         template: &str,
@@ -143,7 +143,7 @@ impl PageContext {
     }
 
     /// Levels of the rule pack with their names in the page's language.
-    fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
+    pub(crate) fn levels(&self, state: &AppState) -> (Vec<Value>, BTreeMap<String, String>) {
         let rules = state.engine.rules();
         let names: BTreeMap<String, String> = rules
             .levels
@@ -169,7 +169,7 @@ impl PageContext {
     }
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -362,11 +362,49 @@ async fn create_source(
 pub async fn receive_upload(
     state: &AppState,
     identity: &Identity,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<i64, Error> {
     let actor = &identity.actor;
     let org_id = service::may_upload(state, actor).await?;
-    let mut system = None;
+    let received = stream_upload(state, org_id, multipart, &["system"]).await?;
+    service::create_upload_source(
+        state,
+        actor,
+        received.field("system"),
+        &received.path,
+        received.bytes,
+    )
+    .await
+}
+
+/// A multipart upload: its one file, written under `uploads/<org>/<random>/`, and its small
+/// text fields.
+pub struct ReceivedFile {
+    fields: Vec<(String, String)>,
+    pub path: std::path::PathBuf,
+    pub bytes: u64,
+}
+
+impl ReceivedFile {
+    /// A text field's value, empty when absent.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Streams the `file` field of an upload to disk for `org_id`, counting bytes against
+/// `max_upload_bytes` as they arrive; `text_fields` are the other fields accepted. A refused
+/// upload leaves nothing behind.
+pub async fn stream_upload(
+    state: &AppState,
+    org_id: i64,
+    mut multipart: Multipart,
+    text_fields: &[&str],
+) -> Result<ReceivedFile, Error> {
+    let mut fields = Vec::new();
     let mut stored: Option<(std::path::PathBuf, u64)> = None;
     let limit = state.config.max_upload_bytes as u64;
     let result = async {
@@ -376,9 +414,6 @@ pub async fn receive_upload(
             .map_err(|e| upload_error(e.status()))?
         {
             match field.name() {
-                Some("system") => {
-                    system = Some(field.text().await.map_err(|e| upload_error(e.status()))?)
-                }
                 Some("file") if stored.is_none() => {
                     let name = field.file_name().unwrap_or_default().to_owned();
                     let path = service::upload_path(state, org_id, &name)?;
@@ -396,6 +431,11 @@ pub async fn receive_upload(
                     }
                     tokio::io::AsyncWriteExt::flush(&mut file).await?;
                 }
+                Some(name) if text_fields.contains(&name) => {
+                    let name = name.to_owned();
+                    let value = field.text().await.map_err(|e| upload_error(e.status()))?;
+                    fields.push((name, value));
+                }
                 _ => return Err(Error::BadRequest("unexpected form field".into())),
             }
         }
@@ -408,17 +448,19 @@ pub async fn receive_upload(
     };
     if let Err(error) = result {
         // Nothing half-written stays behind.
-        let _ = std::fs::remove_dir_all(path.parent().expect("uploads live in their own folder"));
+        remove_upload(&path);
         return Err(error);
     }
-    service::create_upload_source(
-        state,
-        actor,
-        system.as_deref().unwrap_or_default(),
-        &path,
+    Ok(ReceivedFile {
+        fields,
+        path,
         bytes,
-    )
-    .await
+    })
+}
+
+/// Removes an upload's folder (each upload has its own).
+pub fn remove_upload(path: &std::path::Path) {
+    let _ = std::fs::remove_dir_all(path.parent().expect("uploads live in their own folder"));
 }
 
 fn upload_error(status: StatusCode) -> Error {

@@ -27,6 +27,33 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/inventory_print.html"),
     ),
     ("error.html", include_str!("../../templates/error.html")),
+    // Registry and filing (issue 8).
+    (
+        "registry.html",
+        include_str!("../../templates/registry.html"),
+    ),
+    (
+        "operator.html",
+        include_str!("../../templates/operator.html"),
+    ),
+    ("filings.html", include_str!("../../templates/filings.html")),
+    ("filing.html", include_str!("../../templates/filing.html")),
+    (
+        "filing_diff.html",
+        include_str!("../../templates/filing_diff.html"),
+    ),
+    (
+        "assessments.html",
+        include_str!("../../templates/assessments.html"),
+    ),
+    (
+        "campaign.html",
+        include_str!("../../templates/campaign.html"),
+    ),
+    (
+        "assessment.html",
+        include_str!("../../templates/assessment.html"),
+    ),
 ];
 
 pub struct Templates {
