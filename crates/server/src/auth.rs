@@ -46,7 +46,7 @@ pub enum Role {
     DataAdmin,
     /// Read-only, plus the audit trail.
     Auditor,
-    /// 外包服务提供商: reads the inventory of the operator that engaged it, nothing else.
+    /// 外包服务提供商: reads the inventory of the systems its operator granted it, nothing else.
     Vendor,
 }
 
@@ -139,6 +139,9 @@ pub struct Actor {
     pub role: Role,
     pub org: OrgRef,
     pub org_name: String,
+    /// For a vendor: the systems (信息系统) of its operator whose inventory it was granted,
+    /// live now (neither expired nor revoked). Empty for every other role.
+    pub granted_systems: Vec<i64>,
 }
 
 /// How the actor relates to the organisation that owns a resource.
@@ -189,20 +192,55 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
             action,
             ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns
         ),
-        (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
+        // A vendor reaches nothing organisation-wide; see `authorize_in_system`.
         _ => false,
     }
+}
+
+/// [`authorize`] for a record that belongs to one system (信息系统) of an organisation: an
+/// inventory table or column. On top of what `authorize` allows, a vendor may view the
+/// inventory of the systems its operator granted it (and nothing else: no samples, no
+/// sources, no jobs).
+pub fn authorize_in_system(
+    actor: &Actor,
+    action: Action,
+    resource_org: &OrgRef,
+    system_id: i64,
+) -> bool {
+    authorize(actor, action, resource_org)
+        || (actor.role == Role::Vendor
+            && action == Action::ViewInventory
+            && actor.org.id == resource_org.id
+            && actor.granted_systems.contains(&system_id))
 }
 
 /// Like [`authorize`], as a result: a resource the actor may not even view is `NotFound`
 /// (so other tenants' ids reveal nothing); one it may view but not change is `Forbidden`.
 pub fn require(actor: &Actor, action: Action, resource_org: &OrgRef) -> Result<(), Error> {
-    if authorize(actor, action, resource_org) {
-        Ok(())
-    } else if authorize(actor, Action::ViewInventory, resource_org) {
-        Err(Error::Forbidden)
-    } else {
-        Err(Error::NotFound)
+    refusal(
+        authorize(actor, action, resource_org),
+        authorize(actor, Action::ViewInventory, resource_org),
+    )
+}
+
+/// [`require`] for a record of one system, decided by [`authorize_in_system`].
+pub fn require_in_system(
+    actor: &Actor,
+    action: Action,
+    resource_org: &OrgRef,
+    system_id: i64,
+) -> Result<(), Error> {
+    refusal(
+        authorize_in_system(actor, action, resource_org, system_id),
+        authorize_in_system(actor, Action::ViewInventory, resource_org, system_id),
+    )
+}
+
+fn refusal(allowed: bool, viewable: bool) -> Result<(), Error> {
+    match (allowed, viewable) {
+        (true, _) => Ok(()),
+        (false, true) => Err(Error::Forbidden),
+        (false, false) => Err(Error::NotFound),
     }
 }
 
@@ -268,6 +306,7 @@ mod tests {
             role,
             org,
             org_name: "o".into(),
+            granted_systems: Vec::new(),
         }
     }
 
@@ -360,7 +399,7 @@ mod tests {
     fn roles_within_an_operator() {
         let org = operator(10, 1);
         let vendor = actor(Role::Vendor, org.clone());
-        assert!(authorize(&vendor, Action::ViewInventory, &org));
+        assert!(!authorize(&vendor, Action::ViewInventory, &org));
         assert!(!authorize(&vendor, Action::RunScan, &org));
         let data_admin = actor(Role::DataAdmin, org.clone());
         assert!(authorize(&data_admin, Action::ReviewLabel, &org));
@@ -368,6 +407,42 @@ mod tests {
         let auditor = actor(Role::Auditor, org.clone());
         assert!(authorize(&auditor, Action::ViewAudit, &org));
         assert!(!authorize(&auditor, Action::ManageSources, &org));
+    }
+
+    #[test]
+    fn vendors_view_only_the_inventory_of_granted_systems() {
+        let org = operator(10, 1);
+        let mut vendor = actor(Role::Vendor, org.clone());
+        vendor.granted_systems = vec![7];
+        assert!(authorize_in_system(&vendor, Action::ViewInventory, &org, 7));
+        assert!(!authorize_in_system(
+            &vendor,
+            Action::ViewInventory,
+            &org,
+            8
+        ));
+        for action in [Action::ViewSamples, Action::ReviewLabel, Action::RunScan] {
+            assert!(!authorize_in_system(&vendor, action, &org, 7), "{action:?}");
+        }
+        // A grant never reaches past the vendor's own operator, even with a system id that
+        // happens to match.
+        assert!(!authorize_in_system(
+            &vendor,
+            Action::ViewInventory,
+            &operator(11, 1),
+            7
+        ));
+        assert!(matches!(
+            require_in_system(&vendor, Action::ViewSamples, &org, 7),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            require_in_system(&vendor, Action::ViewInventory, &org, 8),
+            Err(Error::NotFound)
+        ));
+        // Other roles are unchanged by the system.
+        let officer = actor(Role::SecurityOfficer, org.clone());
+        assert!(authorize_in_system(&officer, Action::ViewSamples, &org, 8));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::ratelimit::Rate;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -32,6 +33,18 @@ pub struct Config {
     pub scan_workers: usize,
     /// Days after its last successful scan when the dashboard calls a source stale.
     pub stale_after_days: i64,
+    /// The header a trusted reverse proxy puts the client address in (`X-Forwarded-For`,
+    /// `X-Real-IP`); unset, the socket's peer address is the client. Set it only behind a
+    /// proxy that overwrites the header, or clients choose their own address.
+    pub trusted_proxy_header: Option<String>,
+    /// Sign-in attempts (password or second-factor code) per client address.
+    pub login_rate_per_address: Rate,
+    /// Sign-in attempts per username, from anywhere.
+    pub login_rate_per_username: Rate,
+    /// API requests per session or token (per address when unauthenticated).
+    pub api_rate: Rate,
+    /// Keys each rate limiter remembers at most (bounded memory).
+    pub rate_limit_keys: usize,
 }
 
 impl Default for Config {
@@ -49,6 +62,20 @@ impl Default for Config {
             lockout_minutes: 15,
             scan_workers: 1,
             stale_after_days: 30,
+            trusted_proxy_header: None,
+            login_rate_per_address: Rate {
+                burst: 20,
+                per_minute: 20,
+            },
+            login_rate_per_username: Rate {
+                burst: 10,
+                per_minute: 5,
+            },
+            api_rate: Rate {
+                burst: 600,
+                per_minute: 6000,
+            },
+            rate_limit_keys: 100_000,
         }
     }
 }
@@ -99,6 +126,9 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_STALE_AFTER_DAYS") {
             self.stale_after_days = number("SHUAN_STALE_AFTER_DAYS", v)?;
+        }
+        if let Some(v) = var("SHUAN_TRUSTED_PROXY_HEADER") {
+            self.trusted_proxy_header = Some(v).filter(|v| !v.trim().is_empty());
         }
         Ok(())
     }

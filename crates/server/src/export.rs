@@ -66,6 +66,16 @@ impl Repo {
             within.join(", ")
         );
         let mut next = org_ids.len() + 1;
+        if let Some(systems) = &filter.systems {
+            if systems.is_empty() {
+                return Ok(Vec::new());
+            }
+            let listed: Vec<String> = (next..next + systems.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            sql += &format!(" AND s.system_id IN ({})", listed.join(", "));
+            next += systems.len();
+        }
         for (present, condition) in [
             (filter.source_id.is_some(), "t.source_id ="),
             (filter.level.is_some(), "t.level ="),
@@ -81,7 +91,7 @@ impl Repo {
             next + 1
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
+        for id in org_ids.iter().chain(filter.systems.iter().flatten()) {
             query = query.bind(*id);
         }
         if let Some(source) = filter.source_id {

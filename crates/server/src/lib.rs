@@ -6,6 +6,7 @@
 //! ledger; secrets (passwords, tokens, database passwords) are stored hashed or encrypted and
 //! never rendered back.
 
+pub mod accounts;
 pub mod assessment;
 pub mod audit;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod filing;
 pub mod jobs;
+pub mod ratelimit;
 pub mod registry;
 pub mod repo;
 pub mod risk_report;
@@ -54,10 +56,14 @@ pub fn random_token() -> String {
 /// Serves the platform on `listener`, with the scan workers, until Ctrl-C.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     jobs::spawn_workers(&state);
-    axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // The peer address feeds the rate limiters (see `web::limits::client_address`).
+    axum::serve(
+        listener,
+        web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::auth::PasswordHasher;
 use crate::config::Config;
 use crate::db::{self, Dialect};
 use crate::error::Error;
+use crate::ratelimit::RateLimiter;
 use crate::repo::Repo;
 use crate::secrets::SecretBox;
 use crate::web::templates::Templates;
@@ -39,6 +40,25 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Wakes the scan workers when a job is queued.
     pub job_queued: tokio::sync::Notify,
+    pub limits: Limits,
+}
+
+/// The rate limiters of sign-in and the API.
+pub struct Limits {
+    pub login_per_address: RateLimiter,
+    pub login_per_username: RateLimiter,
+    pub api: RateLimiter,
+}
+
+impl Limits {
+    fn new(config: &Config) -> Limits {
+        let limiter = |rate| RateLimiter::new(rate, config.rate_limit_keys);
+        Limits {
+            login_per_address: limiter(config.login_rate_per_address),
+            login_per_username: limiter(config.login_rate_per_username),
+            api: limiter(config.api_rate),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -65,6 +85,7 @@ impl AppState {
         let engine =
             Engine::builtin("general").map_err(|e| Error::Config(format!("rule pack: {e}")))?;
         Ok(AppState(Arc::new(Inner {
+            limits: Limits::new(&config),
             config,
             repo,
             dialect,

@@ -426,3 +426,46 @@ on_both_backends!(
         }
     }
 );
+
+on_both_backends!(a_vendor_gets_no_organisation_wide_list_or_figures, |app| {
+    let officer_a = app.login("officer_a").await;
+    app.scanned_csv(&officer_a, "people.csv", PEOPLE_CSV).await;
+    let systems = app.get("/api/v1/systems", &officer_a).await.json();
+    let crm = systems
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "CRM")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let users = app.get("/api/v1/users", &officer_a).await.json();
+    let vendor_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "vendor_a")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let granted = app
+        .post_json(
+            "/api/v1/grants",
+            &officer_a,
+            json!({"vendor_id": vendor_id, "system_id": crm, "expires_at": shuan_server::now() + 86_400}),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
+    // Even with a grant on the one system, the list and the figures are organisation-wide
+    // views, which a vendor never gets.
+    let vendor = app.login("vendor_a").await;
+    let (_, _, bytes) = download(app, "/api/v1/export/inventory.xlsx", &vendor).await;
+    assert_eq!(sheet(&bytes, "分类分级清单").len(), 1);
+    let print = app.get("/inventory/print", &vendor).await.body;
+    assert!(!print.contains("身份证号") && print.contains("<dt>字段</dt><dd>0</dd>"));
+    let figures = dashboard(app, &vendor).await;
+    assert_eq!(
+        (figures["columns"].as_i64(), figures["sources"].as_i64()),
+        (Some(0), Some(0))
+    );
+});

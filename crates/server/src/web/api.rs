@@ -221,14 +221,6 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             Some(get(dashboard)),
         ),
         (
-            endpoint(
-                "get",
-                "/api/v1/audit",
-                "Audit trail entries the user may read (query: limit)",
-            ),
-            Some(get(audit)),
-        ),
-        (
             endpoint("get", "/api/v1/audit/verify", "Verify the audit ledger"),
             Some(get(verify_audit)),
         ),
@@ -248,6 +240,7 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
     ];
     list.extend(super::filing_api::endpoints());
     list.extend(super::assessment::api_endpoints());
+    list.extend(super::accounts::endpoints());
     list
 }
 
@@ -534,22 +527,6 @@ pub async fn export_inventory(
 async fn dashboard(State(state): State<AppState>, Authed(identity): Authed) -> Result<Json<Value>> {
     Ok(Json(json!(
         service::dashboard(&state, &identity.actor).await?
-    )))
-}
-
-#[derive(Deserialize)]
-struct AuditQuery {
-    limit: Option<usize>,
-}
-
-async fn audit(
-    State(state): State<AppState>,
-    Authed(identity): Authed,
-    Query(query): Query<AuditQuery>,
-) -> Result<Json<Value>> {
-    let limit = query.limit.unwrap_or(200).min(5000);
-    Ok(Json(json!(
-        service::audit_entries(&state, &identity.actor, limit).await?
     )))
 }
 
