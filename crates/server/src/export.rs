@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor};
 use crate::error::{Error, Result};
-use crate::repo::{Repo, TableFilter};
+use crate::repo::{Repo, TableFilter, placeholders};
 use crate::service::spreadsheet_safe;
 use crate::web::i18n::Lang;
 
@@ -54,7 +54,6 @@ impl Repo {
         if org_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let within: Vec<String> = (1..=org_ids.len()).map(|i| format!("${i}")).collect();
         let mut sql = format!(
             "SELECT o.name AS organisation, y.name AS system, s.name AS source, \
              t.id AS table_id, t.name AS table_name, c.id, c.name, c.comment, c.data_type, \
@@ -63,17 +62,17 @@ impl Repo {
              FROM inventory_columns c JOIN inventory_tables t ON t.id = c.table_id \
              JOIN data_sources s ON s.id = t.source_id JOIN systems y ON y.id = s.system_id \
              JOIN organisations o ON o.id = c.org_id WHERE c.org_id IN ({})",
-            within.join(", ")
+            placeholders(1, org_ids.len())
         );
         let mut next = org_ids.len() + 1;
         if let Some(systems) = &filter.systems {
             if systems.is_empty() {
                 return Ok(Vec::new());
             }
-            let listed: Vec<String> = (next..next + systems.len())
-                .map(|i| format!("${i}"))
-                .collect();
-            sql += &format!(" AND s.system_id IN ({})", listed.join(", "));
+            sql += &format!(
+                " AND s.system_id IN ({})",
+                placeholders(next, systems.len())
+            );
             next += systems.len();
         }
         for (present, condition) in [
