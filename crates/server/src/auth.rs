@@ -119,6 +119,13 @@ pub enum Action {
     /// Send campaigns (on the regulator itself) and record review conclusions (on its
     /// operators): regulator work, never an operator's on itself.
     ManageCampaigns,
+    /// See the organisation's incidents, their grades, deadlines and timelines.
+    ViewIncidents,
+    /// Report an incident, add to its timeline, end its handling, file its close-out report.
+    ReportIncident,
+    /// Supervise an operator's incidents: record the report forwarded to the national level,
+    /// add notes (regulator staff, over the operators in the jurisdiction).
+    SuperviseIncidents,
 }
 
 /// An organisation as authorisation sees it.
@@ -173,24 +180,41 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     };
     use Action::*;
     match (actor.role, relation) {
-        // The platform's admin neither files as an operator nor reviews as a regulator.
-        (Role::PlatformAdmin, Relation::Platform) => !matches!(action, SubmitFilings | Supervise),
+        // The platform's admin neither files as an operator nor reviews as a regulator, nor
+        // reports or forwards incidents for them.
+        (Role::PlatformAdmin, Relation::Platform) => !matches!(
+            action,
+            SubmitFilings | Supervise | ReportIncident | SuperviseIncidents
+        ),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ManageCampaigns
-            ) || (action == Supervise && relation == Relation::Supervised)
+                ViewInventory
+                    | ViewAudit
+                    | ViewFilings
+                    | ViewAssessment
+                    | ManageCampaigns
+                    | ViewIncidents
+            ) || (matches!(action, Supervise | SuperviseIncidents)
+                && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment
+                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ViewIncidents
             )
         }
-        (Role::SecurityOfficer, Relation::Own) => !matches!(action, Supervise | ManageCampaigns),
+        (Role::SecurityOfficer, Relation::Own) => {
+            !matches!(action, Supervise | ManageCampaigns | SuperviseIncidents)
+        }
         (Role::DataAdmin, Relation::Own) => !matches!(
             action,
-            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns
+            ViewAudit
+                | ManageUsers
+                | SubmitFilings
+                | Supervise
+                | ManageCampaigns
+                | SuperviseIncidents
         ),
         // A vendor reaches nothing organisation-wide; see `authorize_in_system`.
         _ => false,
@@ -350,6 +374,9 @@ mod tests {
                 Action::ViewAssessment,
                 Action::AnswerAssessment,
                 Action::ManageCampaigns,
+                Action::ViewIncidents,
+                Action::ReportIncident,
+                Action::SuperviseIncidents,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -378,6 +405,17 @@ mod tests {
             Action::AnswerAssessment,
             &operator(10, 1)
         ));
+        assert!(authorize(
+            &staff,
+            Action::SuperviseIncidents,
+            &operator(10, 1)
+        ));
+        assert!(!authorize(
+            &staff,
+            Action::SuperviseIncidents,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(&staff, Action::ReportIncident, &operator(10, 1)));
     }
 
     #[test]
@@ -393,6 +431,24 @@ mod tests {
         let auditor = actor(Role::Auditor, org.clone());
         assert!(authorize(&auditor, Action::ViewAssessment, &org));
         assert!(!authorize(&auditor, Action::AnswerAssessment, &org));
+    }
+
+    #[test]
+    fn incidents_are_reported_by_operators_and_supervised_by_their_regulator() {
+        let org = operator(10, 1);
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let staff = actor(role, org.clone());
+            assert!(authorize(&staff, Action::ReportIncident, &org), "{role:?}");
+            assert!(
+                !authorize(&staff, Action::SuperviseIncidents, &org),
+                "{role:?}"
+            );
+        }
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewIncidents, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewIncidents, &org));
+        assert!(!authorize(&auditor, Action::ReportIncident, &org));
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct Config {
     pub api_rate: Rate,
     /// Keys each rate limiter remembers at most (bounded memory).
     pub rate_limit_keys: usize,
+    /// A YAML file of incident grading rules and reporting clocks replacing the built-in
+    /// `rules/incident/grading.yaml`.
+    pub incident_rules: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -76,6 +79,7 @@ impl Default for Config {
                 per_minute: 6000,
             },
             rate_limit_keys: 100_000,
+            incident_rules: None,
         }
     }
 }
@@ -129,6 +133,9 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_TRUSTED_PROXY_HEADER") {
             self.trusted_proxy_header = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = var("SHUAN_INCIDENT_RULES") {
+            self.incident_rules = Some(v.into());
         }
         Ok(())
     }

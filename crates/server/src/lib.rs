@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod filing;
+pub mod incident;
 pub mod jobs;
 pub mod ratelimit;
 pub mod registry;
@@ -56,6 +57,7 @@ pub fn random_token() -> String {
 /// Serves the platform on `listener`, with the scan workers, until Ctrl-C.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     jobs::spawn_workers(&state);
+    incident::spawn_deadline_tick(&state);
     // The peer address feeds the rate limiters (see `web::limits::client_address`).
     axum::serve(
         listener,

@@ -181,6 +181,7 @@ pub async fn seed_demo(state: &AppState, tables_dir: &Path) -> Result<&'static [
         .await?;
     repo.add_key_decision(operator_a, regulator, true, "处理重要数据", user_ids[1])
         .await?;
+    crate::incident::seed_demo(state, officer_a, officer_b).await?;
     state
         .audit
         .record(crate::audit::AuditEntry {

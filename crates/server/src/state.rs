@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use shuan_classify::Engine;
+use shuan_incident::{Clock, SystemClock};
 
 use crate::audit::AuditLog;
 use crate::auth::PasswordHasher;
@@ -40,6 +41,10 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Wakes the scan workers when a job is queued.
     pub job_queued: tokio::sync::Notify,
+    /// Incident grading rules and reporting clocks (built in, or `config.incident_rules`).
+    pub incident_rules: shuan_incident::Rules,
+    /// "Now" for incidents and their deadlines; tests hand in a `TestClock`.
+    pub clock: Arc<dyn Clock>,
     pub limits: Limits,
 }
 
@@ -75,7 +80,13 @@ impl AppState {
     /// Opens the data dir (creating it), the database (migrated), the audit ledger and the
     /// master key. Jobs a previous process left running are queued again.
     pub async fn open(config: Config) -> Result<AppState, Error> {
+        AppState::open_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// As [`AppState::open`], with incident clocks read from `clock`.
+    pub async fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error> {
         std::fs::create_dir_all(&config.data_dir)?;
+        let incident_rules = crate::incident::load_rules(config.incident_rules.as_deref())?;
         let (pool, dialect) = db::connect(&config.database_url()).await?;
         let repo = Repo::new(pool);
         repo.requeue_interrupted_jobs().await?;
@@ -97,6 +108,8 @@ impl AppState {
             templates: Templates::new()?,
             metrics: Metrics::default(),
             job_queued: tokio::sync::Notify::new(),
+            incident_rules,
+            clock,
         })))
     }
 }

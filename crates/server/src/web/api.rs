@@ -241,6 +241,7 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
     list.extend(super::filing_api::endpoints());
     list.extend(super::assessment::api_endpoints());
     list.extend(super::accounts::endpoints());
+    list.extend(super::incidents::endpoints());
     list
 }
 

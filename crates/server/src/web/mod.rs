@@ -7,6 +7,7 @@ pub mod assessment;
 pub mod filing_api;
 pub mod filing_pages;
 pub mod i18n;
+pub mod incidents;
 pub mod limits;
 pub mod openapi;
 pub mod overview;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(accounts::routes())
         .merge(filing_pages::routes())
+        .merge(incidents::page_routes())
         .merge(api::routes())
         .merge(overview::routes())
         .merge(assessment::routes())

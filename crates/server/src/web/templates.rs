@@ -26,6 +26,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "inventory_print.html",
         include_str!("../../templates/inventory_print.html"),
     ),
+    (
+        "incidents.html",
+        include_str!("../../templates/incidents.html"),
+    ),
+    (
+        "incident.html",
+        include_str!("../../templates/incident.html"),
+    ),
     ("error.html", include_str!("../../templates/error.html")),
     // Accounts: one's account, the second-factor step, administration.
     ("account.html", include_str!("../../templates/account.html")),
