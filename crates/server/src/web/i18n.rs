@@ -743,6 +743,53 @@ const MESSAGES: &[(&str, &str, &str)] = &[
     ("entry_resolved", "处置结束", "Handling ended"),
     ("entry_close_out", "事件处置总结报告", "Close-out report"),
     ("entry_overdue", "超时升级", "Overdue, escalated"),
+    // Inventory feature: dashboard charts, coverage and freshness, XLSX and printable list.
+    ("scan_coverage", "扫描覆盖", "Scan coverage"),
+    ("review_coverage", "复核进度", "Review progress"),
+    ("sources_scanned", "已扫描数据源", "Sources scanned"),
+    ("sources_not_scanned", "未扫描数据源", "Sources not scanned"),
+    ("tables_reviewed", "已复核表", "Tables reviewed"),
+    (
+        "tables_awaiting_review",
+        "待复核表",
+        "Tables awaiting review",
+    ),
+    (
+        "tables_reviewed_note",
+        "表中所有敏感字段（一般级以上）均经人工确认或更正，即计为已复核。",
+        "A table counts as reviewed when a person has confirmed or corrected every sensitive column (above general) in it.",
+    ),
+    ("freshness", "扫描时效", "Scan freshness"),
+    ("last_scan", "最近成功扫描", "Last successful scan"),
+    ("age_days", "距今天数", "Age (days)"),
+    ("days", "天", "days"),
+    ("stale", "已过期", "Stale"),
+    ("fresh", "有效", "Fresh"),
+    ("never_scanned", "从未扫描", "Never scanned"),
+    (
+        "stale_sources",
+        "过期或未扫描数据源",
+        "Stale or unscanned sources",
+    ),
+    (
+        "stale_rule",
+        "最近一次成功扫描超过 {days} 天的数据源视为过期。",
+        "A source whose last successful scan is {days} days old or more is stale.",
+    ),
+    ("export_xlsx", "导出 XLSX", "Export XLSX"),
+    ("print_version", "打印版", "Printable version"),
+    (
+        "inventory_list_title",
+        "数据分类分级清单",
+        "Data classification and grading list",
+    ),
+    ("printed_at", "打印时间", "Printed"),
+    ("printed_by", "制表单位", "Prepared by"),
+    (
+        "print_truncated",
+        "仅显示前 {limit} 个字段；请按数据源或级别筛选，或导出 XLSX 获取完整清单。",
+        "Only the first {limit} columns are shown; filter by source or level, or export the XLSX for the whole list.",
+    ),
 ];
 
 /// The strings of `lang` as a template object.

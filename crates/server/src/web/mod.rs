@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod incidents;
 pub mod limits;
 pub mod openapi;
+pub mod overview;
 pub mod pages;
 pub mod templates;
 
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(filing_pages::routes())
         .merge(incidents::page_routes())
         .merge(api::routes())
+        .merge(overview::routes())
         .merge(assessment::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)
@@ -118,8 +120,8 @@ async fn count_and_harden(State(state): State<AppState>, request: Request, next:
     for (name, value) in [
         (
             "content-security-policy",
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),

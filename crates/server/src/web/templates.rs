@@ -23,6 +23,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("column.html", include_str!("../../templates/column.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
     (
+        "inventory_print.html",
+        include_str!("../../templates/inventory_print.html"),
+    ),
+    (
         "incidents.html",
         include_str!("../../templates/incidents.html"),
     ),
@@ -105,7 +109,7 @@ impl Templates {
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM` (UTC+8, the platform's users' time).
-fn format_time(seconds: i64) -> String {
+pub fn format_time(seconds: i64) -> String {
     if seconds <= 0 {
         return "-".into();
     }
