@@ -119,6 +119,14 @@ pub enum Action {
     /// Send campaigns (on the regulator itself) and record review conclusions (on its
     /// operators): regulator work, never an operator's on itself.
     ManageCampaigns,
+    /// See inspections, findings, rectification orders and interviews (an operator: those
+    /// about itself).
+    ViewInspections,
+    /// Plan inspections and draw them (on the regulator itself); record findings, issue,
+    /// verify and send back rectification orders, record interviews (on its operators).
+    Inspect,
+    /// Answer the operator's own rectification orders with evidence.
+    AnswerRectification,
 }
 
 /// An organisation as authorisation sees it.
@@ -171,23 +179,34 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     use Action::*;
     match (actor.role, relation) {
         // The platform's admin neither files as an operator nor reviews as a regulator.
-        (Role::PlatformAdmin, Relation::Platform) => !matches!(action, SubmitFilings | Supervise),
+        (Role::PlatformAdmin, Relation::Platform) => !matches!(
+            action,
+            SubmitFilings | Supervise | Inspect | AnswerRectification
+        ),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ManageCampaigns
+                ViewInventory
+                    | ViewAudit
+                    | ViewFilings
+                    | ViewAssessment
+                    | ManageCampaigns
+                    | ViewInspections
+                    | Inspect
             ) || (action == Supervise && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment
+                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ViewInspections
             )
         }
-        (Role::SecurityOfficer, Relation::Own) => !matches!(action, Supervise | ManageCampaigns),
+        (Role::SecurityOfficer, Relation::Own) => {
+            !matches!(action, Supervise | ManageCampaigns | Inspect)
+        }
         (Role::DataAdmin, Relation::Own) => !matches!(
             action,
-            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns
+            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns | Inspect
         ),
         (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
         _ => false,
@@ -311,6 +330,9 @@ mod tests {
                 Action::ViewAssessment,
                 Action::AnswerAssessment,
                 Action::ManageCampaigns,
+                Action::ViewInspections,
+                Action::Inspect,
+                Action::AnswerRectification,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -399,6 +421,31 @@ mod tests {
         );
         assert!(!authorize(&admin, Action::Supervise, &org));
         assert!(!authorize(&admin, Action::SubmitFilings, &org));
+    }
+
+    #[test]
+    fn only_the_jurisdiction_inspects_and_only_the_operator_answers() {
+        let org = operator(10, 1);
+        let staff = actor(Role::RegulatorStaff, regulator(1));
+        assert!(authorize(&staff, Action::Inspect, &regulator(1)));
+        assert!(authorize(&staff, Action::Inspect, &org));
+        assert!(!authorize(&staff, Action::Inspect, &operator(20, 2)));
+        assert!(!authorize(&staff, Action::ViewInspections, &operator(20, 2)));
+        assert!(!authorize(&staff, Action::AnswerRectification, &org));
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let a = actor(role, org.clone());
+            assert!(authorize(&a, Action::AnswerRectification, &org), "{role:?}");
+            assert!(!authorize(&a, Action::Inspect, &org), "{role:?}");
+        }
+        for role in [Role::Auditor, Role::Vendor] {
+            let a = actor(role, org.clone());
+            assert!(!authorize(&a, Action::AnswerRectification, &org), "{role:?}");
+        }
+        assert!(authorize(&actor(Role::Auditor, org.clone()), Action::ViewInspections, &org));
+        assert!(!authorize(&actor(Role::Vendor, org.clone()), Action::ViewInspections, &org));
+        let regulator_auditor = actor(Role::Auditor, regulator(1));
+        assert!(authorize(&regulator_auditor, Action::ViewInspections, &org));
+        assert!(!authorize(&regulator_auditor, Action::Inspect, &org));
     }
 
     #[test]

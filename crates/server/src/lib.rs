@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod filing;
+pub mod inspection;
 pub mod jobs;
 pub mod registry;
 pub mod repo;
