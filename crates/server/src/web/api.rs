@@ -240,6 +240,7 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
     ];
     list.extend(super::filing_api::endpoints());
     list.extend(super::assessment::api_endpoints());
+    list.extend(super::inspection::api_endpoints());
     list
 }
 

@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod filing_api;
 pub mod filing_pages;
 pub mod i18n;
+pub mod inspection;
 pub mod openapi;
 pub mod pages;
 pub mod templates;
@@ -73,12 +74,21 @@ pub fn router(state: AppState) -> Router {
             assessment::IMPORT_PATH,
             axum::routing::post(assessment::import_library_upload),
         )
+        .route(
+            inspection::EVIDENCE_PATH,
+            axum::routing::post(inspection::upload_evidence),
+        )
+        .route(
+            inspection::API_EVIDENCE_PATH,
+            axum::routing::post(inspection::api_upload_evidence),
+        )
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
         .merge(filing_pages::routes())
         .merge(api::routes())
         .merge(assessment::routes())
+        .merge(inspection::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)
         .route("/healthz", get(|| async { "ok" }))
