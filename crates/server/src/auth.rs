@@ -430,7 +430,11 @@ mod tests {
         assert!(authorize(&staff, Action::Inspect, &regulator(1)));
         assert!(authorize(&staff, Action::Inspect, &org));
         assert!(!authorize(&staff, Action::Inspect, &operator(20, 2)));
-        assert!(!authorize(&staff, Action::ViewInspections, &operator(20, 2)));
+        assert!(!authorize(
+            &staff,
+            Action::ViewInspections,
+            &operator(20, 2)
+        ));
         assert!(!authorize(&staff, Action::AnswerRectification, &org));
         for role in [Role::SecurityOfficer, Role::DataAdmin] {
             let a = actor(role, org.clone());
@@ -439,10 +443,21 @@ mod tests {
         }
         for role in [Role::Auditor, Role::Vendor] {
             let a = actor(role, org.clone());
-            assert!(!authorize(&a, Action::AnswerRectification, &org), "{role:?}");
+            assert!(
+                !authorize(&a, Action::AnswerRectification, &org),
+                "{role:?}"
+            );
         }
-        assert!(authorize(&actor(Role::Auditor, org.clone()), Action::ViewInspections, &org));
-        assert!(!authorize(&actor(Role::Vendor, org.clone()), Action::ViewInspections, &org));
+        assert!(authorize(
+            &actor(Role::Auditor, org.clone()),
+            Action::ViewInspections,
+            &org
+        ));
+        assert!(!authorize(
+            &actor(Role::Vendor, org.clone()),
+            Action::ViewInspections,
+            &org
+        ));
         let regulator_auditor = actor(Role::Auditor, regulator(1));
         assert!(authorize(&regulator_auditor, Action::ViewInspections, &org));
         assert!(!authorize(&regulator_auditor, Action::Inspect, &org));

@@ -143,6 +143,9 @@ mod tests {
             let drawn = draw(&mut SplitMix64::new(seed), &[1, 2, 3, 4, 5, 6], 1);
             counts[(drawn[0] - 1) as usize] += 1;
         }
-        assert!(counts.iter().all(|&c| (9_500..=10_500).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_500..=10_500).contains(&c)),
+            "{counts:?}"
+        );
     }
 }

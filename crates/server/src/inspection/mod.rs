@@ -313,7 +313,9 @@ pub async fn create(state: &AppState, actor: &Actor, new: &NewInspection) -> Res
         ));
     }
     if record.inspector_candidates.is_empty() {
-        return Err(Error::BadRequest("the regulator has no staff to draw".into()));
+        return Err(Error::BadRequest(
+            "the regulator has no staff to draw".into(),
+        ));
     }
     let (operators, inspectors) = record.redo()?;
     let id = insert_inspection(state, actor, new, &title, &record, &operators, &inspectors).await?;
@@ -390,8 +392,8 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<InspectionV
             findings.retain(|f| f.org_id == org_id);
         }
     }
-    let can_inspect = authorize(actor, Action::Inspect, &actor.org)
-        && actor.org.id == inspection.regulator_id;
+    let can_inspect =
+        authorize(actor, Action::Inspect, &actor.org) && actor.org.id == inspection.regulator_id;
     Ok(InspectionView {
         inspection,
         targets,
@@ -464,7 +466,12 @@ pub fn checklist_items(checklist: &str, lang: &str) -> Vec<(String, String)> {
             let framework = &library.framework;
             framework
                 .assessable()
-                .map(|i| (framework.nodes[i].urn.clone(), framework.nodes[i].label(lang)))
+                .map(|i| {
+                    (
+                        framework.nodes[i].urn.clone(),
+                        framework.nodes[i].label(lang),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -723,12 +730,14 @@ pub(crate) async fn inspection_row(state: &AppState, id: i64) -> Result<Inspecti
 }
 
 pub(crate) async fn is_target(state: &AppState, inspection_id: i64, org_id: i64) -> Result<bool> {
-    Ok(sqlx::query("SELECT 1 FROM inspection_targets WHERE inspection_id = $1 AND org_id = $2")
-        .bind(inspection_id)
-        .bind(org_id)
-        .fetch_optional(&state.repo.pool)
-        .await?
-        .is_some())
+    Ok(
+        sqlx::query("SELECT 1 FROM inspection_targets WHERE inspection_id = $1 AND org_id = $2")
+            .bind(inspection_id)
+            .bind(org_id)
+            .fetch_optional(&state.repo.pool)
+            .await?
+            .is_some(),
+    )
 }
 
 async fn targets(state: &AppState, inspection_id: i64) -> Result<Vec<Target>> {

@@ -285,7 +285,16 @@ pub async fn issue(state: &AppState, actor: &Actor, new: &NewOrder) -> Result<i6
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
-    insert_event(&mut tx, id, "issue", "", Status::Issued, &requirements, actor.user_id).await?;
+    insert_event(
+        &mut tx,
+        id,
+        "issue",
+        "",
+        Status::Issued,
+        &requirements,
+        actor.user_id,
+    )
+    .await?;
     tx.commit().await?;
     audit(
         state,
@@ -664,7 +673,11 @@ mod tests {
         ];
         let mut status = Status::Issued;
         for (event, party, expected) in path {
-            let other = if party == Operator { Regulator } else { Operator };
+            let other = if party == Operator {
+                Regulator
+            } else {
+                Operator
+            };
             assert_eq!(
                 WORKFLOW.fire(status, event, other),
                 Err(Refusal::WrongParty),

@@ -619,8 +619,8 @@ async fn api_transition(
     Json(body): Json<TransitionBody>,
 ) -> Result<Json<Value>> {
     let event = parse_event(&body.event)?;
-    let status = rectification::transition(&state, &identity.actor, id, event, &body.comment)
-        .await?;
+    let status =
+        rectification::transition(&state, &identity.actor, id, event, &body.comment).await?;
     Ok(Json(json!({ "status": status })))
 }
 
