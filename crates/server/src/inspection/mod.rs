@@ -590,6 +590,75 @@ pub async fn interview(state: &AppState, actor: &Actor, id: i64) -> Result<Inter
     Ok(interview)
 }
 
+// ---- demo
+
+/// The demo's inspection (`shuan demo`): a routine inspection drawn from a fixed seed with
+/// key operators first (so `operator` is drawn), a finding about `operator`, an order from
+/// it due in 30 days, and an interview.
+pub async fn seed_demo(state: &AppState, regulator_staff: &Actor, operator: i64) -> Result<()> {
+    const DAY: i64 = 86_400;
+    let now = crate::now();
+    let id = create(
+        state,
+        regulator_staff,
+        &NewInspection {
+            kind: "routine".into(),
+            title: "2026年度数据安全“双随机”检查".into(),
+            checklist: "tianjin-self-check".into(),
+            scheduled_for: now + 7 * DAY,
+            operators: 2,
+            inspectors: 1,
+            industry: String::new(),
+            region: String::new(),
+            key_first: true,
+            seed: Some("20261126".into()),
+        },
+    )
+    .await?;
+    let requirement = checklist_items("tianjin-self-check", "zh")
+        .into_iter()
+        .next()
+        .map(|(urn, _)| urn)
+        .unwrap_or_default();
+    let finding = add_finding(
+        state,
+        regulator_staff,
+        id,
+        &NewFinding {
+            org_id: operator,
+            requirement,
+            severity: "medium".into(),
+            description: "未明确数据安全管理机构的职责分工，岗位职责文件缺失。".into(),
+        },
+    )
+    .await?;
+    rectification::issue(
+        state,
+        regulator_staff,
+        &rectification::NewOrder {
+            inspection_id: id,
+            org_id: operator,
+            finding_ids: vec![finding],
+            requirements: "制定数据安全管理机构职责文件并正式发布，报送发布文件。".into(),
+            deadline: now + 30 * DAY,
+        },
+    )
+    .await?;
+    record_interview(
+        state,
+        regulator_staff,
+        &NewInterview {
+            org_id: operator,
+            held_at: now - DAY,
+            participants: "监管部门：王监管；运营者：李安全（数据安全负责人）".into(),
+            summary: "就客户数据批量导出未经审批的问题进行约谈。".into(),
+            follow_ups: "15日内建立导出审批流程并报送落实情况。".into(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 // ---- storage
 
 const INSPECTION_SELECT: &str = "SELECT i.id, i.regulator_id, o.name AS regulator_name, i.kind, \

@@ -618,6 +618,7 @@ const MESSAGES: &[(&str, &str, &str)] = &[
         "What was rectified (upload evidence first)",
     ),
     ("insp_comment", "说明", "Comment"),
+    ("insp_evidence", "整改证据材料", "Evidence"),
     ("insp_history", "处理记录", "History"),
     ("insp_record_interview", "记录约谈", "Record an interview"),
     ("insp_held_on", "约谈日期", "Date"),

@@ -292,6 +292,13 @@ async fn inspection_page(
         .iter()
         .map(|(urn, label)| json!({"urn": urn, "label": label}))
         .collect();
+    let checklist_name = crate::assessment::libraries()
+        .iter()
+        .find(|l| l.ref_id == view.inspection.checklist)
+        .map_or_else(
+            || view.inspection.checklist.clone(),
+            |l| l.name.get(lang).to_owned(),
+        );
     let html = page.render(
         &state,
         "inspection.html",
@@ -300,6 +307,7 @@ async fn inspection_page(
             "inspection": view.inspection, "inspectors": view.inspectors,
             "targets": targets, "draw_verified": view.draw_verified,
             "can_inspect": view.can_inspect, "checklist": checklist,
+            "checklist_name": checklist_name,
             "severities": SEVERITIES,
         }),
     )?;
