@@ -285,16 +285,8 @@ pub async fn issue(state: &AppState, actor: &Actor, new: &NewOrder) -> Result<i6
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
-    insert_event(
-        &mut tx,
-        id,
-        "issue",
-        "",
-        Status::Issued,
-        &requirements,
-        actor.user_id,
-    )
-    .await?;
+    // The requirements are on the order itself; the history records who issued it when.
+    insert_event(&mut tx, id, "issue", "", Status::Issued, "", actor.user_id).await?;
     tx.commit().await?;
     audit(
         state,
