@@ -555,12 +555,12 @@ on_both_backends!(other_operators_and_regulators_see_nothing, |app| {
         );
     }
     for session in [&vendor_a, &other_regulator, &officer_c] {
-        status(
-            &app.get(&format!("/api/v1/inspections/{inspection}"), session)
-                .await,
-            StatusCode::NOT_FOUND,
-            "inspection",
-        );
+        for path in [
+            format!("/api/v1/inspections/{inspection}"),
+            format!("/inspections/{inspection}"),
+        ] {
+            status(&app.get(&path, session).await, StatusCode::NOT_FOUND, &path);
+        }
         assert_eq!(
             ok(&app.get("/api/v1/inspections", session).await, "list"),
             json!([])

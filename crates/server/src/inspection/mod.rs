@@ -336,20 +336,30 @@ pub async fn create(state: &AppState, actor: &Actor, new: &NewInspection) -> Res
     Ok(id)
 }
 
-/// The inspections the actor may see, newest first (operators: those that drew them).
+/// The inspections the actor may see, newest first: as [`get`] decides, those of the
+/// regulators it may see in full, and for an operator's users those that drew their operator
+/// (without the draw).
 pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<Inspection>> {
     let orgs = visible_org_ids(state, actor, Action::ViewInspections).await?;
     if orgs.is_empty() {
         return Ok(Vec::new());
     }
-    let list = placeholders(1, orgs.len());
-    let sql = format!(
-        "{INSPECTION_SELECT} WHERE i.regulator_id IN ({list}) OR EXISTS (SELECT 1 FROM \
-         inspection_targets t WHERE t.inspection_id = i.id AND t.org_id IN ({list})) \
-         ORDER BY i.id DESC"
+    let mut sql = format!(
+        "{INSPECTION_SELECT} WHERE i.regulator_id IN ({})",
+        placeholders(1, orgs.len())
     );
+    let drawn_operator = (actor.org.kind == OrgKind::Operator && orgs.contains(&actor.org.id))
+        .then_some(actor.org.id);
+    if drawn_operator.is_some() {
+        sql += &format!(
+            " OR EXISTS (SELECT 1 FROM inspection_targets t WHERE t.inspection_id = i.id \
+             AND t.org_id = ${})",
+            orgs.len() + 1
+        );
+    }
+    sql += " ORDER BY i.id DESC";
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in &orgs {
+    for id in orgs.iter().chain(&drawn_operator) {
         query = query.bind(*id);
     }
     let mut inspections: Vec<Inspection> = query
