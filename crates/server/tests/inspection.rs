@@ -524,6 +524,12 @@ on_both_backends!(other_operators_and_regulators_see_nothing, |app| {
     assert_eq!(seen_by_b["targets"].as_array().unwrap().len(), 1);
     assert_eq!(seen_by_b["targets"][0]["org_id"], app.orgs.operator_b);
     assert_eq!(seen_by_b["findings"], json!([]));
+    let listed_for_b = ok(
+        &app.get("/api/v1/inspections", &officer_b).await,
+        "B's list",
+    );
+    assert_eq!(listed_for_b.as_array().unwrap().len(), 1);
+    assert!(listed_for_b[0]["draw"].is_null());
     let page = app
         .get(&format!("/inspections/{inspection}"), &officer_b)
         .await;
