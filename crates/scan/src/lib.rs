@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use shuan_classify::{Engine, Finding, Found};
+use shuan_classify::{Engine, Entity, Found};
 use shuan_source::{Input, SourceError, TableReader, TextReader, db};
 
 use crate::report::{ColumnReport, FindingReport, InputError, Report, TableReport, mask};
@@ -228,59 +228,95 @@ fn scan_table(
 /// Pieces a text chunk is split into so both cores share a large file.
 const PIECES: usize = 8;
 
+/// The entity id and level strings every finding of one kind shares, built once per scan.
+struct FindingNames(HashMap<Found, (Arc<str>, Option<Arc<str>>)>);
+
+impl FindingNames {
+    fn new(engine: &Engine) -> Self {
+        let builtin = Entity::ALL.iter().map(|&e| Found::Builtin(e));
+        let custom = (0..engine.custom_detectors().len()).map(Found::Custom);
+        let names = builtin
+            .chain(custom)
+            .map(|found| {
+                let id = engine.found_id(found);
+                let level = engine.rules().rule(id).map(|r| r.2.into());
+                (found, (id.into(), level))
+            })
+            .collect();
+        FindingNames(names)
+    }
+
+    fn get(&self, found: Found) -> (Arc<str>, Option<Arc<str>>) {
+        self.0[&found].clone()
+    }
+}
+
 fn scan_text(
     engine: &Engine,
     mut reader: Box<dyn TextReader>,
     opts: &ScanOptions,
 ) -> Result<Vec<FindingReport>, SourceError> {
     let source: Arc<str> = reader.source().into();
-    // Findings share a handful of entity and level strings: build each once.
-    let mut names: HashMap<Found, (Arc<str>, Option<Arc<str>>)> = HashMap::new();
+    let names = FindingNames::new(engine);
     let mut reports = Vec::new();
-    while let Some(chunk) = reader.next_chunk()? {
+    let mut next = reader.next_chunk()?;
+    while let Some(chunk) = next {
+        // Reading (and UTF-8 checking) the next chunk overlaps with scanning this one, and
+        // each piece builds its own report rows: the serial part is only the final append.
         let pieces = split_lines(&chunk.text, PIECES, chunk.first_line);
-        let found: Vec<Vec<Finding>> = pieces
-            .par_iter()
-            .map(|&(text, first)| {
-                let mut out = Vec::new();
-                engine.scan_text(text, first, &mut out);
-                out
-            })
-            .collect();
-        for (&(text, first_line), findings) in pieces.iter().zip(found) {
-            let line_starts: Vec<usize> = if opts.show_samples {
-                std::iter::once(0)
-                    .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|p| p + 1))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            for f in findings {
-                let (entity, level) = names
-                    .entry(f.found)
-                    .or_insert_with(|| {
-                        let id = engine.found_id(f.found);
-                        (id.into(), engine.rules().rule(id).map(|r| r.2.into()))
-                    })
-                    .clone();
-                let sample = opts.show_samples.then(|| {
-                    let line = &text[line_starts[(f.line - first_line) as usize]..];
-                    mask(line.get(f.byte_start..f.byte_end).unwrap_or_default())
-                });
-                reports.push(FindingReport {
-                    source: source.clone(),
-                    line: f.line,
-                    start: f.start,
-                    end: f.end,
-                    level,
-                    entity,
-                    confidence: f.confidence,
-                    sample,
-                });
-            }
-        }
+        let (found, read) = rayon::join(
+            || {
+                pieces
+                    .par_iter()
+                    .map(|&(text, first)| scan_piece(engine, &names, &source, text, first, opts))
+                    .collect::<Vec<_>>()
+            },
+            || reader.next_chunk(),
+        );
+        reports.extend(found.into_iter().flatten());
+        next = read?;
     }
     Ok(reports)
+}
+
+/// The report rows of one piece of text (whole lines, the first numbered `first_line`).
+fn scan_piece(
+    engine: &Engine,
+    names: &FindingNames,
+    source: &Arc<str>,
+    text: &str,
+    first_line: u64,
+    opts: &ScanOptions,
+) -> Vec<FindingReport> {
+    let mut findings = Vec::new();
+    engine.scan_text(text, first_line, &mut findings);
+    let line_starts: Vec<usize> = if opts.show_samples {
+        std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|p| p + 1))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    findings
+        .into_iter()
+        .map(|f| {
+            let (entity, level) = names.get(f.found);
+            let sample = opts.show_samples.then(|| {
+                let line = &text[line_starts[(f.line - first_line) as usize]..];
+                mask(line.get(f.byte_start..f.byte_end).unwrap_or_default())
+            });
+            FindingReport {
+                source: source.clone(),
+                line: f.line,
+                start: f.start,
+                end: f.end,
+                level,
+                entity,
+                confidence: f.confidence,
+                sample,
+            }
+        })
+        .collect()
 }
 
 /// Split text into about `n` pieces at line boundaries, each with its first line's number.

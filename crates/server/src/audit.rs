@@ -42,6 +42,17 @@ impl AuditEntry {
     }
 }
 
+/// Entries read per search at most, so one request cannot read a huge log end to end.
+pub const MAX_SCAN: u64 = 100_000;
+/// How far out of time order concurrent appends may land.
+pub const APPEND_SLACK_SECONDS: i64 = 60;
+
+/// One page of a search, newest first, and where the next page starts.
+pub struct AuditPage {
+    pub entries: Vec<(u64, AuditEntry)>,
+    pub resume_before: Option<u64>,
+}
+
 /// The result of checking the whole log.
 #[derive(Clone, Debug, Serialize)]
 pub struct Verification {
@@ -99,21 +110,52 @@ impl AuditLog {
         limit: usize,
         visible: impl Fn(&AuditEntry) -> bool + Send + 'static,
     ) -> Result<Vec<(u64, AuditEntry)>, Error> {
+        Ok(self.search(None, limit, None, visible).await?.entries)
+    }
+
+    /// Newest first from just below index `before` (the end of the log when `None`): at most
+    /// `limit` entries that `keep` admits. Entries are appended in time order (within the
+    /// moment concurrent writers take), so with `not_before` the scan stops at the first entry
+    /// older than it by more than [`APPEND_SLACK_SECONDS`]. At most [`MAX_SCAN`] entries are read
+    /// per call; `resume_before` says where to go on when the scan stopped with more to read.
+    pub async fn search(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+        not_before: Option<i64>,
+        keep: impl Fn(&AuditEntry) -> bool + Send + 'static,
+    ) -> Result<AuditPage, Error> {
         let ledger = self.ledger.clone();
         tokio::task::spawn_blocking(move || {
-            let mut found = Vec::new();
-            let mut index = ledger.size();
-            while index > 0 && found.len() < limit {
+            let mut entries = Vec::new();
+            let mut index = before.unwrap_or(u64::MAX).min(ledger.size());
+            let mut scanned = 0;
+            while index > 0 && entries.len() < limit {
+                if scanned == MAX_SCAN {
+                    return Ok(AuditPage {
+                        entries,
+                        resume_before: Some(index),
+                    });
+                }
                 index -= 1;
+                scanned += 1;
                 let bytes = ledger.entry(index)?;
                 // Entries that are not ours (appended by `shuan ledger append`) are skipped.
-                if let Ok(entry) = serde_json::from_slice::<AuditEntry>(&bytes)
-                    && visible(&entry)
-                {
-                    found.push((index, entry));
+                let Ok(entry) = serde_json::from_slice::<AuditEntry>(&bytes) else {
+                    continue;
+                };
+                if not_before.is_some_and(|t| entry.at < t - APPEND_SLACK_SECONDS) {
+                    index = 0;
+                    break;
+                }
+                if keep(&entry) {
+                    entries.push((index, entry));
                 }
             }
-            Ok(found)
+            Ok(AuditPage {
+                entries,
+                resume_before: (index > 0).then_some(index),
+            })
         })
         .await
         .map_err(|e| Error::Config(format!("audit reader: {e}")))?

@@ -46,7 +46,7 @@ pub enum Role {
     DataAdmin,
     /// Read-only, plus the audit trail.
     Auditor,
-    /// 外包服务提供商: reads the inventory of the operator that engaged it, nothing else.
+    /// 外包服务提供商: reads the inventory of the systems its operator granted it, nothing else.
     Vendor,
 }
 
@@ -119,6 +119,13 @@ pub enum Action {
     /// Send campaigns (on the regulator itself) and record review conclusions (on its
     /// operators): regulator work, never an operator's on itself.
     ManageCampaigns,
+    /// See the organisation's incidents, their grades, deadlines and timelines.
+    ViewIncidents,
+    /// Report an incident, add to its timeline, end its handling, file its close-out report.
+    ReportIncident,
+    /// Supervise an operator's incidents: record the report forwarded to the national level,
+    /// add notes (regulator staff, over the operators in the jurisdiction).
+    SuperviseIncidents,
     /// See inspections, findings, rectification orders and interviews (an operator: those
     /// about itself).
     ViewInspections,
@@ -147,6 +154,9 @@ pub struct Actor {
     pub role: Role,
     pub org: OrgRef,
     pub org_name: String,
+    /// For a vendor: the systems (信息系统) of its operator whose inventory it was granted,
+    /// live now (neither expired nor revoked). Empty for every other role.
+    pub granted_systems: Vec<i64>,
 }
 
 /// How the actor relates to the organisation that owns a resource.
@@ -178,10 +188,16 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     };
     use Action::*;
     match (actor.role, relation) {
-        // The platform's admin neither files as an operator nor reviews as a regulator.
+        // The platform's admin neither files as an operator nor reviews as a regulator, nor
+        // reports or forwards incidents for them, nor inspects or answers orders.
         (Role::PlatformAdmin, Relation::Platform) => !matches!(
             action,
-            SubmitFilings | Supervise | Inspect | AnswerRectification
+            SubmitFilings
+                | Supervise
+                | ReportIncident
+                | SuperviseIncidents
+                | Inspect
+                | AnswerRectification
         ),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
             matches!(
@@ -191,37 +207,86 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
                     | ViewFilings
                     | ViewAssessment
                     | ManageCampaigns
+                    | ViewIncidents
                     | ViewInspections
                     | Inspect
-            ) || (action == Supervise && relation == Relation::Supervised)
+            ) || (matches!(action, Supervise | SuperviseIncidents)
+                && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ViewInspections
+                ViewInventory
+                    | ViewAudit
+                    | ViewFilings
+                    | ViewAssessment
+                    | ViewIncidents
+                    | ViewInspections
             )
         }
-        (Role::SecurityOfficer, Relation::Own) => {
-            !matches!(action, Supervise | ManageCampaigns | Inspect)
-        }
+        (Role::SecurityOfficer, Relation::Own) => !matches!(
+            action,
+            Supervise | ManageCampaigns | SuperviseIncidents | Inspect
+        ),
         (Role::DataAdmin, Relation::Own) => !matches!(
             action,
-            ViewAudit | ManageUsers | SubmitFilings | Supervise | ManageCampaigns | Inspect
+            ViewAudit
+                | ManageUsers
+                | SubmitFilings
+                | Supervise
+                | ManageCampaigns
+                | SuperviseIncidents
+                | Inspect
         ),
-        (Role::Vendor, Relation::Own) => matches!(action, ViewInventory),
+        // A vendor reaches nothing organisation-wide; see `authorize_in_system`.
         _ => false,
     }
+}
+
+/// [`authorize`] for a record that belongs to one system (信息系统) of an organisation: an
+/// inventory table or column. On top of what `authorize` allows, a vendor may view the
+/// inventory of the systems its operator granted it (and nothing else: no samples, no
+/// sources, no jobs).
+pub fn authorize_in_system(
+    actor: &Actor,
+    action: Action,
+    resource_org: &OrgRef,
+    system_id: i64,
+) -> bool {
+    authorize(actor, action, resource_org)
+        || (actor.role == Role::Vendor
+            && action == Action::ViewInventory
+            && actor.org.id == resource_org.id
+            && actor.granted_systems.contains(&system_id))
 }
 
 /// Like [`authorize`], as a result: a resource the actor may not even view is `NotFound`
 /// (so other tenants' ids reveal nothing); one it may view but not change is `Forbidden`.
 pub fn require(actor: &Actor, action: Action, resource_org: &OrgRef) -> Result<(), Error> {
-    if authorize(actor, action, resource_org) {
-        Ok(())
-    } else if authorize(actor, Action::ViewInventory, resource_org) {
-        Err(Error::Forbidden)
-    } else {
-        Err(Error::NotFound)
+    refusal(
+        authorize(actor, action, resource_org),
+        authorize(actor, Action::ViewInventory, resource_org),
+    )
+}
+
+/// [`require`] for a record of one system, decided by [`authorize_in_system`].
+pub fn require_in_system(
+    actor: &Actor,
+    action: Action,
+    resource_org: &OrgRef,
+    system_id: i64,
+) -> Result<(), Error> {
+    refusal(
+        authorize_in_system(actor, action, resource_org, system_id),
+        authorize_in_system(actor, Action::ViewInventory, resource_org, system_id),
+    )
+}
+
+fn refusal(allowed: bool, viewable: bool) -> Result<(), Error> {
+    match (allowed, viewable) {
+        (true, _) => Ok(()),
+        (false, true) => Err(Error::Forbidden),
+        (false, false) => Err(Error::NotFound),
     }
 }
 
@@ -287,6 +352,7 @@ mod tests {
             role,
             org,
             org_name: "o".into(),
+            granted_systems: Vec::new(),
         }
     }
 
@@ -330,6 +396,9 @@ mod tests {
                 Action::ViewAssessment,
                 Action::AnswerAssessment,
                 Action::ManageCampaigns,
+                Action::ViewIncidents,
+                Action::ReportIncident,
+                Action::SuperviseIncidents,
                 Action::ViewInspections,
                 Action::Inspect,
                 Action::AnswerRectification,
@@ -361,6 +430,17 @@ mod tests {
             Action::AnswerAssessment,
             &operator(10, 1)
         ));
+        assert!(authorize(
+            &staff,
+            Action::SuperviseIncidents,
+            &operator(10, 1)
+        ));
+        assert!(!authorize(
+            &staff,
+            Action::SuperviseIncidents,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(&staff, Action::ReportIncident, &operator(10, 1)));
     }
 
     #[test]
@@ -379,10 +459,28 @@ mod tests {
     }
 
     #[test]
+    fn incidents_are_reported_by_operators_and_supervised_by_their_regulator() {
+        let org = operator(10, 1);
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let staff = actor(role, org.clone());
+            assert!(authorize(&staff, Action::ReportIncident, &org), "{role:?}");
+            assert!(
+                !authorize(&staff, Action::SuperviseIncidents, &org),
+                "{role:?}"
+            );
+        }
+        let vendor = actor(Role::Vendor, org.clone());
+        assert!(!authorize(&vendor, Action::ViewIncidents, &org));
+        let auditor = actor(Role::Auditor, org.clone());
+        assert!(authorize(&auditor, Action::ViewIncidents, &org));
+        assert!(!authorize(&auditor, Action::ReportIncident, &org));
+    }
+
+    #[test]
     fn roles_within_an_operator() {
         let org = operator(10, 1);
         let vendor = actor(Role::Vendor, org.clone());
-        assert!(authorize(&vendor, Action::ViewInventory, &org));
+        assert!(!authorize(&vendor, Action::ViewInventory, &org));
         assert!(!authorize(&vendor, Action::RunScan, &org));
         let data_admin = actor(Role::DataAdmin, org.clone());
         assert!(authorize(&data_admin, Action::ReviewLabel, &org));
@@ -390,6 +488,42 @@ mod tests {
         let auditor = actor(Role::Auditor, org.clone());
         assert!(authorize(&auditor, Action::ViewAudit, &org));
         assert!(!authorize(&auditor, Action::ManageSources, &org));
+    }
+
+    #[test]
+    fn vendors_view_only_the_inventory_of_granted_systems() {
+        let org = operator(10, 1);
+        let mut vendor = actor(Role::Vendor, org.clone());
+        vendor.granted_systems = vec![7];
+        assert!(authorize_in_system(&vendor, Action::ViewInventory, &org, 7));
+        assert!(!authorize_in_system(
+            &vendor,
+            Action::ViewInventory,
+            &org,
+            8
+        ));
+        for action in [Action::ViewSamples, Action::ReviewLabel, Action::RunScan] {
+            assert!(!authorize_in_system(&vendor, action, &org, 7), "{action:?}");
+        }
+        // A grant never reaches past the vendor's own operator, even with a system id that
+        // happens to match.
+        assert!(!authorize_in_system(
+            &vendor,
+            Action::ViewInventory,
+            &operator(11, 1),
+            7
+        ));
+        assert!(matches!(
+            require_in_system(&vendor, Action::ViewSamples, &org, 7),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            require_in_system(&vendor, Action::ViewInventory, &org, 8),
+            Err(Error::NotFound)
+        ));
+        // Other roles are unchanged by the system.
+        let officer = actor(Role::SecurityOfficer, org.clone());
+        assert!(authorize_in_system(&officer, Action::ViewSamples, &org, 8));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::ratelimit::Rate;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +31,21 @@ pub struct Config {
     pub lockout_minutes: i64,
     /// Scan jobs that run at once (each also uses rayon across the cores).
     pub scan_workers: usize,
+    /// The header a trusted reverse proxy puts the client address in (`X-Forwarded-For`,
+    /// `X-Real-IP`); unset, the socket's peer address is the client. Set it only behind a
+    /// proxy that overwrites the header, or clients choose their own address.
+    pub trusted_proxy_header: Option<String>,
+    /// Sign-in attempts (password or second-factor code) per client address.
+    pub login_rate_per_address: Rate,
+    /// Sign-in attempts per username, from anywhere.
+    pub login_rate_per_username: Rate,
+    /// API requests per session or token (per address when unauthenticated).
+    pub api_rate: Rate,
+    /// Keys each rate limiter remembers at most (bounded memory).
+    pub rate_limit_keys: usize,
+    /// A YAML file of incident grading rules and reporting clocks replacing the built-in
+    /// `rules/incident/grading.yaml`.
+    pub incident_rules: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -46,6 +62,21 @@ impl Default for Config {
             lockout_failures: 5,
             lockout_minutes: 15,
             scan_workers: 1,
+            trusted_proxy_header: None,
+            login_rate_per_address: Rate {
+                burst: 20,
+                per_minute: 20,
+            },
+            login_rate_per_username: Rate {
+                burst: 10,
+                per_minute: 5,
+            },
+            api_rate: Rate {
+                burst: 600,
+                per_minute: 6000,
+            },
+            rate_limit_keys: 100_000,
+            incident_rules: None,
         }
     }
 }
@@ -93,6 +124,12 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_SCAN_WORKERS") {
             self.scan_workers = number("SHUAN_SCAN_WORKERS", v)?;
+        }
+        if let Some(v) = var("SHUAN_TRUSTED_PROXY_HEADER") {
+            self.trusted_proxy_header = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = var("SHUAN_INCIDENT_RULES") {
+            self.incident_rules = Some(v.into());
         }
         Ok(())
     }

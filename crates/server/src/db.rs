@@ -43,7 +43,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (2, include_str!("../migrations/0002_table_counts.sql")),
     (3, include_str!("../migrations/0003_counts_index.sql")),
+    (4, include_str!("../migrations/0004_accounts.sql")),
     (6, include_str!("../migrations/0006_assessments.sql")),
+    (7, include_str!("../migrations/0007_incidents.sql")),
     (8, include_str!("../migrations/0008_filings.sql")),
     (9, include_str!("../migrations/0009_inspections.sql")),
 ];

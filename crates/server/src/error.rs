@@ -34,6 +34,9 @@ pub enum Error {
     TooLarge,
     #[error("CSRF token missing or wrong")]
     Csrf,
+    /// Too many requests from this client or for this account; retry after the seconds.
+    #[error("too many requests; try again in {0} seconds")]
+    RateLimited(u64),
 }
 
 impl Error {
@@ -44,6 +47,7 @@ impl Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -56,6 +60,15 @@ impl Error {
             self.to_string()
         }
     }
+
+    /// Adds what the error tells the client beyond its status: `Retry-After` when limited.
+    pub fn annotate(&self, response: &mut Response) {
+        if let Error::RateLimited(seconds) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, (*seconds).into());
+        }
+    }
 }
 
 impl IntoResponse for Error {
@@ -64,11 +77,13 @@ impl IntoResponse for Error {
         if status.is_server_error() {
             eprintln!("shuan-server: {self}");
         }
-        (
+        let mut response = (
             status,
             axum::Json(serde_json::json!({ "error": self.public_message() })),
         )
-            .into_response()
+            .into_response();
+        self.annotate(&mut response);
+        response
     }
 }
 

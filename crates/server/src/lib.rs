@@ -6,6 +6,7 @@
 //! ledger; secrets (passwords, tokens, database passwords) are stored hashed or encrypted and
 //! never rendered back.
 
+pub mod accounts;
 pub mod assessment;
 pub mod audit;
 pub mod auth;
@@ -13,8 +14,10 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod filing;
+pub mod incident;
 pub mod inspection;
 pub mod jobs;
+pub mod ratelimit;
 pub mod registry;
 pub mod repo;
 pub mod risk_report;
@@ -52,10 +55,15 @@ pub fn random_token() -> String {
 /// Serves the platform on `listener`, with the scan workers, until Ctrl-C.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     jobs::spawn_workers(&state);
-    axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    incident::spawn_deadline_tick(&state);
+    // The peer address feeds the rate limiters (see `web::limits::client_address`).
+    axum::serve(
+        listener,
+        web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

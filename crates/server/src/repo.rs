@@ -54,6 +54,8 @@ pub struct User {
     pub password_hash: String,
     pub failed_logins: i64,
     pub locked_until: i64,
+    /// Disabled by an administrator: cannot sign in, sessions and tokens refused.
+    pub disabled: bool,
 }
 
 impl User {
@@ -69,6 +71,7 @@ impl User {
             password_hash: row.try_get("password_hash")?,
             failed_logins: row.try_get("failed_logins")?,
             locked_until: row.try_get("locked_until")?,
+            disabled: row.try_get::<i64, _>("disabled")? != 0,
         })
     }
 }
@@ -242,6 +245,7 @@ pub struct InventoryTable {
     pub org_name: String,
     pub source_id: i64,
     pub source_name: String,
+    pub system_id: i64,
     pub system: String,
     pub location: String,
     pub name: String,
@@ -332,6 +336,8 @@ pub struct TableFilter {
     pub source_id: Option<i64>,
     pub level: Option<String>,
     pub name_contains: Option<String>,
+    /// Only tables of these systems (a vendor's grants); `None` for every system.
+    pub systems: Option<Vec<i64>>,
     /// Rows to skip (paging).
     pub offset: i64,
 }
@@ -986,7 +992,7 @@ impl Repo {
         }
         let mut sql = format!(
             "SELECT t.id, t.org_id, o.name AS org_name, t.source_id, s.name AS source_name, \
-             y.name AS system, t.location, t.name, t.rows_scanned, t.level, t.updated_at, \
+             s.system_id, y.name AS system, t.location, t.name, t.rows_scanned, t.level, t.updated_at, \
              t.column_count AS columns, t.sensitive_count AS sensitive_columns \
              FROM inventory_tables t JOIN data_sources s ON s.id = t.source_id \
              JOIN systems y ON y.id = s.system_id JOIN organisations o ON o.id = t.org_id \
@@ -1001,6 +1007,16 @@ impl Repo {
         if filter.source_id.is_some() {
             sql += &format!(" AND t.source_id = ${next}");
             next += 1;
+        }
+        if let Some(systems) = &filter.systems {
+            if systems.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql += &format!(
+                " AND s.system_id IN ({})",
+                placeholders(next, systems.len())
+            );
+            next += systems.len();
         }
         if filter.level.is_some() {
             sql += &format!(" AND t.level = ${next}");
@@ -1021,6 +1037,9 @@ impl Repo {
         if let Some(source) = filter.source_id {
             query = query.bind(source);
         }
+        for system in filter.systems.iter().flatten() {
+            query = query.bind(*system);
+        }
         if let Some(level) = &filter.level {
             query = query.bind(level.clone());
         }
@@ -1040,6 +1059,7 @@ impl Repo {
                     org_name: row.try_get("org_name")?,
                     source_id: row.try_get("source_id")?,
                     source_name: row.try_get("source_name")?,
+                    system_id: row.try_get("system_id")?,
                     system: row.try_get("system")?,
                     location: row.try_get("location")?,
                     name: row.try_get("name")?,

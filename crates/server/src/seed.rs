@@ -149,6 +149,20 @@ pub async fn seed_demo(state: &AppState, tables_dir: &Path) -> Result<&'static [
             .await?;
         repo.create_job(org, source, user).await?;
     }
+    // The demo vendor may read operator A's customer system for 90 days.
+    let vendor_a = user_ids[LOGINS
+        .iter()
+        .position(|l| l.username == "vendor_a")
+        .expect("listed above")];
+    let customer_system = repo.system_id(operator_a, "客户管理系统").await?;
+    repo.create_grant(
+        operator_a,
+        vendor_a,
+        customer_system,
+        officer_a,
+        crate::now() + 90 * 86_400,
+    )
+    .await?;
     // Registry and filing (issue 8): operator A's profile, on the key-operator list.
     let profile = crate::registry::ProfileInput {
         legal_name: OPERATOR_A.into(),
@@ -167,6 +181,7 @@ pub async fn seed_demo(state: &AppState, tables_dir: &Path) -> Result<&'static [
         .await?;
     repo.add_key_decision(operator_a, regulator, true, "处理重要数据", user_ids[1])
         .await?;
+    crate::incident::seed_demo(state, officer_a, officer_b).await?;
     // Inspections (issue 9): a drawn inspection with a finding, an order and an interview.
     let regulator_staff = crate::service::actor(state, user_ids[1]).await?;
     crate::inspection::seed_demo(state, &regulator_staff, operator_a).await?;

@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::audit::{AuditEntry, Verification};
-use crate::auth::{Action, Actor, OrgKind, require, token_digest};
+use crate::auth::{Action, Actor, OrgKind, Role, require, require_in_system, token_digest};
 use crate::error::{Error, Result};
 use crate::jobs::{allowed_path, secret_context};
 use crate::repo::{
     Counts, DataSource, InventoryColumn, InventoryTable, LabelDecision, LabelReview, Organisation,
-    ScanJob, SourceKind, TableFilter,
+    ScanJob, SourceKind, TableFilter, User,
 };
 
 /// Longest name, system name, entity, category or reason accepted.
@@ -46,7 +46,12 @@ pub async fn visible_org_ids(state: &AppState, actor: &Actor, action: Action) ->
         .collect())
 }
 
-async fn require_on(state: &AppState, actor: &Actor, action: Action, org_id: i64) -> Result<()> {
+pub(crate) async fn require_on(
+    state: &AppState,
+    actor: &Actor,
+    action: Action,
+    org_id: i64,
+) -> Result<()> {
     let org = state.repo.organisation(org_id).await?;
     require(actor, action, &org.as_ref())
 }
@@ -79,12 +84,22 @@ pub(crate) fn required(field: &str, text: &str) -> Result<String> {
 pub struct NewSession {
     pub token: String,
     pub csrf: String,
+    /// The first page: the inventory for a vendor (it sees nothing else), else the dashboard.
+    pub home: &'static str,
+}
+
+/// Where a right password leads: straight to a session, or, for a user with a second
+/// factor, to a challenge that only a code can complete (see [`crate::accounts`]).
+pub enum SignIn {
+    Complete(NewSession),
+    /// The challenge token for the browser; nothing but the code form accepts it.
+    SecondFactor(String),
 }
 
 /// Checks a password, with lockout after repeated failures. The same error for an unknown
-/// user, a wrong password and a locked account, and an argon2 run in every case, so neither
-/// the answer nor its timing tells which usernames exist.
-pub async fn login(state: &AppState, username: &str, password: &str) -> Result<NewSession> {
+/// user, a wrong password, a locked and a disabled account, and an argon2 run in every case,
+/// so neither the answer nor its timing tells which usernames exist.
+pub async fn login(state: &AppState, username: &str, password: &str) -> Result<SignIn> {
     let username = username.trim();
     let user = state.repo.user_by_name(username).await?;
     let now = crate::now();
@@ -106,18 +121,45 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<N
         return Err(Error::Unauthenticated);
     }
     if !matches {
-        let until = now + state.config.lockout_minutes * 60;
-        state
-            .repo
-            .record_login_failure(user.id, state.config.lockout_failures, until)
-            .await?;
-        record_failed_login(state, username, Some(user.org_id), "wrong password").await?;
+        record_login_failure(state, &user, "wrong password").await?;
         return Err(Error::Unauthenticated);
     }
+    if user.disabled {
+        record_failed_login(state, username, Some(user.org_id), "account disabled").await?;
+        return Err(Error::Unauthenticated);
+    }
+    if state.repo.totp_state(user.id).await?.secret.is_some() {
+        return Ok(SignIn::SecondFactor(
+            crate::accounts::start_challenge(state, &user).await?,
+        ));
+    }
+    Ok(SignIn::Complete(
+        start_session(state, &user, "password").await?,
+    ))
+}
+
+/// Counts a failure towards the lockout and audits it.
+pub(crate) async fn record_login_failure(state: &AppState, user: &User, why: &str) -> Result<()> {
+    let until = crate::now() + state.config.lockout_minutes * 60;
+    state
+        .repo
+        .record_login_failure(user.id, state.config.lockout_failures, until)
+        .await?;
+    record_failed_login(state, &user.username, Some(user.org_id), why).await
+}
+
+/// A session for a user who has proved who they are (`how`: the factors, for the audit).
+pub(crate) async fn start_session(state: &AppState, user: &User, how: &str) -> Result<NewSession> {
+    let now = crate::now();
     state.repo.record_login_success(user.id).await?;
     let session = NewSession {
         token: crate::random_token(),
         csrf: crate::random_token(),
+        home: if user.role == Role::Vendor {
+            "/inventory"
+        } else {
+            "/"
+        },
     };
     state
         .repo
@@ -137,14 +179,14 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<N
             org_id: Some(user.org_id),
             action: "login".into(),
             target: format!("user:{}", user.id),
-            detail: String::new(),
+            detail: how.into(),
         },
     )
     .await?;
     Ok(session)
 }
 
-async fn record_failed_login(
+pub(crate) async fn record_failed_login(
     state: &AppState,
     username: &str,
     org_id: Option<i64>,
@@ -184,10 +226,22 @@ pub async fn logout(state: &AppState, actor: &Actor, session_digest: &str) -> Re
     .await
 }
 
-/// The actor a user id stands for.
+/// The actor a user id stands for; a disabled user is no one (its tokens stop working). A
+/// vendor carries the systems its grants open right now.
 pub async fn actor(state: &AppState, user_id: i64) -> Result<Actor> {
     let user = state.repo.user(user_id).await?;
+    if user.disabled {
+        return Err(Error::Unauthenticated);
+    }
     let org = state.repo.organisation(user.org_id).await?;
+    let granted_systems = if user.role == Role::Vendor {
+        state
+            .repo
+            .granted_systems(user.id, org.id, crate::now())
+            .await?
+    } else {
+        Vec::new()
+    };
     Ok(Actor {
         user_id: user.id,
         username: user.username,
@@ -195,6 +249,7 @@ pub async fn actor(state: &AppState, user_id: i64) -> Result<Actor> {
         role: user.role,
         org: org.as_ref(),
         org_name: org.name,
+        granted_systems,
     })
 }
 
@@ -225,7 +280,7 @@ pub async fn create_api_token(state: &AppState, actor: &Actor, name: &str) -> Re
 /// Shortest password accepted.
 const MIN_PASSWORD_CHARS: usize = 12;
 
-fn check_password_strength(password: &str) -> Result<()> {
+pub(crate) fn check_password_strength(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(Error::BadRequest(format!(
             "passwords have at least {MIN_PASSWORD_CHARS} characters"
@@ -234,7 +289,7 @@ fn check_password_strength(password: &str) -> Result<()> {
     Ok(())
 }
 
-async fn hash_password(state: &AppState, password: &str) -> Result<String> {
+pub(crate) async fn hash_password(state: &AppState, password: &str) -> Result<String> {
     let hasher = state.hasher.clone();
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || hasher.hash(&password))
@@ -651,13 +706,56 @@ pub async fn cancel_job(state: &AppState, actor: &Actor, id: i64) -> Result<()> 
 
 // ---- inventory
 
+/// Inventory tables the actor may see. A vendor's list is narrowed in SQL to its granted
+/// systems, the list form of [`authorize_in_system`](crate::auth::authorize_in_system).
 pub async fn tables(
     state: &AppState,
     actor: &Actor,
     filter: &TableFilter,
 ) -> Result<Vec<InventoryTable>> {
+    if actor.role == Role::Vendor {
+        let granted = TableFilter {
+            systems: Some(actor.granted_systems.clone()),
+            ..filter.clone()
+        };
+        return state
+            .repo
+            .tables(&[actor.org.id], &granted, PAGE_ROWS)
+            .await;
+    }
     let orgs = visible_org_ids(state, actor, Action::ViewInventory).await?;
     state.repo.tables(&orgs, filter, PAGE_ROWS).await
+}
+
+/// The table `id` if the actor may do `action` to it, decided with its system (vendor grants).
+async fn table_for(
+    state: &AppState,
+    actor: &Actor,
+    action: Action,
+    id: i64,
+) -> Result<InventoryTable> {
+    let table = state.repo.table(id).await?;
+    let org = state.repo.organisation(table.org_id).await?;
+    require_in_system(actor, action, &org.as_ref(), table.system_id)?;
+    Ok(table)
+}
+
+/// A vendor's reads of inventory records are audited: outsourced access is what supervision
+/// asks about.
+async fn audit_vendor_view(
+    state: &AppState,
+    actor: &Actor,
+    org_id: i64,
+    target: String,
+) -> Result<()> {
+    if actor.role != Role::Vendor {
+        return Ok(());
+    }
+    audit(
+        state,
+        AuditEntry::by(actor, org_id, "vendor_view", target, String::new()),
+    )
+    .await
 }
 
 pub async fn table(
@@ -665,9 +763,9 @@ pub async fn table(
     actor: &Actor,
     id: i64,
 ) -> Result<(InventoryTable, Vec<InventoryColumn>)> {
-    let table = state.repo.table(id).await?;
-    require_on(state, actor, Action::ViewInventory, table.org_id).await?;
+    let table = table_for(state, actor, Action::ViewInventory, id).await?;
     let columns = state.repo.columns(id).await?;
+    audit_vendor_view(state, actor, table.org_id, format!("table:{id}")).await?;
     Ok((table, columns))
 }
 
@@ -677,15 +775,16 @@ pub async fn column(
     id: i64,
 ) -> Result<(InventoryColumn, Vec<LabelReview>)> {
     let column = state.repo.column(id).await?;
-    require_on(state, actor, Action::ViewInventory, column.org_id).await?;
+    table_for(state, actor, Action::ViewInventory, column.table_id).await?;
     let history = state.repo.reviews(id).await?;
+    audit_vendor_view(state, actor, column.org_id, format!("column:{id}")).await?;
     Ok((column, history))
 }
 
 /// Masked sample values; every view is audited.
 pub async fn column_samples(state: &AppState, actor: &Actor, id: i64) -> Result<Vec<String>> {
     let column = state.repo.column(id).await?;
-    require_on(state, actor, Action::ViewSamples, column.org_id).await?;
+    table_for(state, actor, Action::ViewSamples, column.table_id).await?;
     let samples = state.repo.column_samples(id).await?;
     audit(
         state,
@@ -721,7 +820,7 @@ pub async fn review_column(
     input: ReviewInput<'_>,
 ) -> Result<()> {
     let column = state.repo.column(id).await?;
-    require_on(state, actor, Action::ReviewLabel, column.org_id).await?;
+    table_for(state, actor, Action::ReviewLabel, column.table_id).await?;
     let level = optional("level", input.level)?;
     if let Some(level) = &level
         && state.engine.rules().level(level).is_none()
@@ -850,21 +949,74 @@ pub struct AuditRow {
 /// Entries about organisations whose audit trail `actor` may read, newest first. Entries
 /// without an organisation (failed logins of unknown names) only the platform admin sees.
 pub async fn audit_entries(state: &AppState, actor: &Actor, limit: usize) -> Result<Vec<AuditRow>> {
+    let filter = AuditFilter {
+        limit,
+        ..AuditFilter::default()
+    };
+    Ok(audit_search(state, actor, &filter).await?.rows)
+}
+
+/// What an audit search asks for; every criterion is optional and they all must hold.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// The username exactly (or what was typed at a failed login).
+    pub actor: Option<String>,
+    /// The action exactly, e.g. `login_failed`.
+    pub action: Option<String>,
+    pub org_id: Option<i64>,
+    /// Unix seconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub to: Option<i64>,
+    /// Continue below this ledger index (the previous page's `next_before`).
+    pub before: Option<u64>,
+    pub limit: usize,
+}
+
+impl AuditFilter {
+    fn admits(&self, entry: &AuditEntry) -> bool {
+        self.actor.as_ref().is_none_or(|a| entry.actor == *a)
+            && self.action.as_ref().is_none_or(|a| entry.action == *a)
+            && self.org_id.is_none_or(|o| entry.org_id == Some(o))
+            && self.from.is_none_or(|t| entry.at >= t)
+            && self.to.is_none_or(|t| entry.at < t)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditResults {
+    pub rows: Vec<AuditRow>,
+    /// Pass as `before` for the next (older) page; absent at the end.
+    pub next_before: Option<u64>,
+}
+
+/// The entries matching `filter` among those the actor may read, newest first, one page.
+pub async fn audit_search(
+    state: &AppState,
+    actor: &Actor,
+    filter: &AuditFilter,
+) -> Result<AuditResults> {
     let orgs = visible_org_ids(state, actor, Action::ViewAudit).await?;
     if orgs.is_empty() {
         return Err(Error::Forbidden);
     }
     let sees_all = actor.role == crate::auth::Role::PlatformAdmin;
-    let rows = state
+    let criteria = filter.clone();
+    let page = state
         .audit
-        .recent(limit, move |entry| {
-            sees_all || entry.org_id.is_some_and(|id| orgs.contains(&id))
+        .search(filter.before, filter.limit, filter.from, move |entry| {
+            (sees_all || entry.org_id.is_some_and(|id| orgs.contains(&id)))
+                && criteria.admits(entry)
         })
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(index, entry)| AuditRow { index, entry })
-        .collect())
+    Ok(AuditResults {
+        rows: page
+            .entries
+            .into_iter()
+            .map(|(index, entry)| AuditRow { index, entry })
+            .collect(),
+        next_before: page.resume_before,
+    })
 }
 
 pub async fn verify_audit(state: &AppState, actor: &Actor) -> Result<Verification> {

@@ -4,12 +4,14 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use shuan_classify::Engine;
+use shuan_incident::{Clock, SystemClock};
 
 use crate::audit::AuditLog;
 use crate::auth::PasswordHasher;
 use crate::config::Config;
 use crate::db::{self, Dialect};
 use crate::error::Error;
+use crate::ratelimit::RateLimiter;
 use crate::repo::Repo;
 use crate::secrets::SecretBox;
 use crate::web::templates::Templates;
@@ -39,6 +41,29 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Wakes the scan workers when a job is queued.
     pub job_queued: tokio::sync::Notify,
+    /// Incident grading rules and reporting clocks (built in, or `config.incident_rules`).
+    pub incident_rules: shuan_incident::Rules,
+    /// "Now" for incidents and their deadlines; tests hand in a `TestClock`.
+    pub clock: Arc<dyn Clock>,
+    pub limits: Limits,
+}
+
+/// The rate limiters of sign-in and the API.
+pub struct Limits {
+    pub login_per_address: RateLimiter,
+    pub login_per_username: RateLimiter,
+    pub api: RateLimiter,
+}
+
+impl Limits {
+    fn new(config: &Config) -> Limits {
+        let limiter = |rate| RateLimiter::new(rate, config.rate_limit_keys);
+        Limits {
+            login_per_address: limiter(config.login_rate_per_address),
+            login_per_username: limiter(config.login_rate_per_username),
+            api: limiter(config.api_rate),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -55,7 +80,13 @@ impl AppState {
     /// Opens the data dir (creating it), the database (migrated), the audit ledger and the
     /// master key. Jobs a previous process left running are queued again.
     pub async fn open(config: Config) -> Result<AppState, Error> {
+        AppState::open_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// As [`AppState::open`], with incident clocks read from `clock`.
+    pub async fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Error> {
         std::fs::create_dir_all(&config.data_dir)?;
+        let incident_rules = crate::incident::load_rules(config.incident_rules.as_deref())?;
         let (pool, dialect) = db::connect(&config.database_url()).await?;
         let repo = Repo { pool };
         repo.requeue_interrupted_jobs().await?;
@@ -65,6 +96,7 @@ impl AppState {
         let engine =
             Engine::builtin("general").map_err(|e| Error::Config(format!("rule pack: {e}")))?;
         Ok(AppState(Arc::new(Inner {
+            limits: Limits::new(&config),
             config,
             repo,
             dialect,
@@ -76,6 +108,8 @@ impl AppState {
             templates: Templates::new()?,
             metrics: Metrics::default(),
             job_queued: tokio::sync::Notify::new(),
+            incident_rules,
+            clock,
         })))
     }
 }

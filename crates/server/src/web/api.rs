@@ -213,14 +213,6 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
             Some(get(dashboard)),
         ),
         (
-            endpoint(
-                "get",
-                "/api/v1/audit",
-                "Audit trail entries the user may read (query: limit)",
-            ),
-            Some(get(audit)),
-        ),
-        (
             endpoint("get", "/api/v1/audit/verify", "Verify the audit ledger"),
             Some(get(verify_audit)),
         ),
@@ -240,6 +232,8 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
     ];
     list.extend(super::filing_api::endpoints());
     list.extend(super::assessment::api_endpoints());
+    list.extend(super::accounts::endpoints());
+    list.extend(super::incidents::endpoints());
     list.extend(super::inspection::api_endpoints());
     list
 }
@@ -527,22 +521,6 @@ pub async fn export_inventory(
 async fn dashboard(State(state): State<AppState>, Authed(identity): Authed) -> Result<Json<Value>> {
     Ok(Json(json!(
         service::dashboard(&state, &identity.actor).await?
-    )))
-}
-
-#[derive(Deserialize)]
-struct AuditQuery {
-    limit: Option<usize>,
-}
-
-async fn audit(
-    State(state): State<AppState>,
-    Authed(identity): Authed,
-    Query(query): Query<AuditQuery>,
-) -> Result<Json<Value>> {
-    let limit = query.limit.unwrap_or(200).min(5000);
-    Ok(Json(json!(
-        service::audit_entries(&state, &identity.actor, limit).await?
     )))
 }
 

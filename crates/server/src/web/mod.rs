@@ -1,12 +1,15 @@
 //! HTTP: the router, the identity and CSRF middleware every request passes, security
 //! headers, body limits, and the small operational endpoints.
 
+pub mod accounts;
 pub mod api;
 pub mod assessment;
 pub mod filing_api;
 pub mod filing_pages;
 pub mod i18n;
+pub mod incidents;
 pub mod inspection;
+pub mod limits;
 pub mod openapi;
 pub mod pages;
 pub mod templates;
@@ -43,6 +46,8 @@ pub struct Identity {
     pub csrf: String,
     /// The session's digest, to end it at logout.
     pub session_digest: Option<String>,
+    /// The session's or API token's digest: the key of the API rate limit.
+    pub limit_key: String,
 }
 
 /// The signed-in user; requests without one are refused with 401.
@@ -85,7 +90,9 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
+        .merge(accounts::routes())
         .merge(filing_pages::routes())
+        .merge(incidents::page_routes())
         .merge(api::routes())
         .merge(assessment::routes())
         .merge(inspection::routes())
@@ -95,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/assets/style.css", get(stylesheet))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit_api,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), identify))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -167,9 +178,10 @@ async fn resolve_identity(
         .and_then(|v| v.strip_prefix("Bearer "))
     {
         // A wrong token is an error, not an anonymous request.
+        let digest = token_digest(bearer.trim());
         let user_id = state
             .repo
-            .api_token_user(&token_digest(bearer.trim()))
+            .api_token_user(&digest)
             .await?
             .ok_or(Error::Unauthenticated)?;
         let actor = crate::service::actor(state, user_id).await?;
@@ -177,6 +189,7 @@ async fn resolve_identity(
             actor,
             csrf: String::new(),
             session_digest: None,
+            limit_key: digest,
         }));
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
@@ -190,7 +203,8 @@ async fn resolve_identity(
     Ok(Some(Identity {
         actor,
         csrf,
-        session_digest: Some(digest),
+        session_digest: Some(digest.clone()),
+        limit_key: digest,
     }))
 }
 
@@ -212,11 +226,17 @@ async fn identify(State(state): State<AppState>, request: Request, next: Next) -
         let expected = match &identity {
             Some(identity) if identity.session_digest.is_some() => Some(identity.csrf.clone()),
             Some(_) => None,
-            None if request.uri().path() == "/login" => Some(
-                cookie(request.headers(), LOGIN_CSRF_COOKIE)
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
+            None if matches!(
+                request.uri().path(),
+                "/login" | accounts::SECOND_FACTOR_PATH
+            ) =>
+            {
+                Some(
+                    cookie(request.headers(), LOGIN_CSRF_COOKIE)
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            }
             None => None,
         };
         if let Some(expected) = expected {

@@ -15,6 +15,7 @@ pub fn document(endpoints: &[Endpoint]) -> Value {
                 "401": {"description": "Not signed in"},
                 "403": {"description": "Not allowed, or CSRF token missing"},
                 "404": {"description": "Missing, or another organisation's"},
+                "429": {"description": "Too many requests; retry after the Retry-After header's seconds"},
             },
         });
         if endpoint.path.contains("{id}") {

@@ -14,12 +14,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::i18n::{Lang, messages};
+use super::limits::{self, ClientKey};
 use super::{Authed, Identity, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, set_cookie};
 use crate::AppState;
 use crate::auth::{Action, authorize};
 use crate::error::Error;
 use crate::repo::TableFilter;
-use crate::service::{self, ReviewInput};
+use crate::service::{self, ReviewInput, SignIn};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,7 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inventory/tables/{id}", get(table))
         .route("/inventory/columns/{id}", get(column))
         .route("/inventory/columns/{id}/review", post(review))
-        .route("/audit", get(audit))
+        .route("/audit", get(super::accounts::audit_page))
 }
 
 /// A page's failure: sign-in for the unauthenticated, otherwise a short escaped message.
@@ -64,7 +65,9 @@ impl IntoResponse for PageError {
              </section></main></body></html>",
             escape_html(&self.0.public_message())
         );
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        self.0.annotate(&mut response);
+        response
     }
 }
 
@@ -192,7 +195,7 @@ async fn login_page(
     login_form(&state, &page, &headers, false, "", StatusCode::OK)
 }
 
-fn login_form(
+pub(super) fn login_form(
     state: &AppState,
     page: &PageContext,
     headers: &HeaderMap,
@@ -200,47 +203,71 @@ fn login_form(
     username: &str,
     status: StatusCode,
 ) -> PageResult {
-    let token = cookie(headers, LOGIN_CSRF_COOKIE)
-        .filter(|t| t.len() >= 32)
-        .map_or_else(crate::random_token, str::to_owned);
+    let token = login_csrf_token(headers);
     let html = page.render(
         state,
         "login.html",
         "login",
         json!({"failed": failed, "username": username, "csrf": token}),
     )?;
-    let mut response = (status, html).into_response();
+    Ok(with_login_csrf_cookie(
+        state,
+        (status, html).into_response(),
+        &token,
+    ))
+}
+
+/// The double-submit token of the sign-in forms: the browser's, or a new one.
+pub(super) fn login_csrf_token(headers: &HeaderMap) -> String {
+    cookie(headers, LOGIN_CSRF_COOKIE)
+        .filter(|t| t.len() >= 32)
+        .map_or_else(crate::random_token, str::to_owned)
+}
+
+pub(super) fn with_login_csrf_cookie(
+    state: &AppState,
+    mut response: Response,
+    token: &str,
+) -> Response {
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(state, LOGIN_CSRF_COOKIE, &token, 3600),
+        set_cookie(state, LOGIN_CSRF_COOKIE, token, 3600),
     );
-    Ok(response)
+    response
+}
+
+/// The answer to a completed sign-in: the session cookie, the sign-in CSRF cookie cleared.
+pub(super) fn signed_in(state: &AppState, session: &service::NewSession) -> Response {
+    let mut response = see_other(session.home);
+    let cookies = response.headers_mut();
+    cookies.append(
+        header::SET_COOKIE,
+        set_cookie(
+            state,
+            SESSION_COOKIE,
+            &session.token,
+            state.config.session_hours * 3600,
+        ),
+    );
+    cookies.append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_CSRF_COOKIE, "", 0),
+    );
+    response
 }
 
 async fn login(
     State(state): State<AppState>,
     page: PageContext,
     headers: HeaderMap,
+    client: ClientKey,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
+    limits::sign_in_attempt(&state, &client, &form.username)?;
     match service::login(&state, &form.username, &form.password).await {
-        Ok(session) => {
-            let mut response = see_other("/");
-            let cookies = response.headers_mut();
-            cookies.append(
-                header::SET_COOKIE,
-                set_cookie(
-                    &state,
-                    SESSION_COOKIE,
-                    &session.token,
-                    state.config.session_hours * 3600,
-                ),
-            );
-            cookies.append(
-                header::SET_COOKIE,
-                set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0),
-            );
-            Ok(response)
+        Ok(SignIn::Complete(session)) => Ok(signed_in(&state, &session)),
+        Ok(SignIn::SecondFactor(challenge)) => {
+            Ok(super::accounts::to_second_factor(&state, &challenge))
         }
         Err(Error::Unauthenticated) => login_form(
             &state,
@@ -595,6 +622,7 @@ impl InventoryQuery {
             source_id: self.source_id,
             level: nonempty(&self.level),
             name_contains: nonempty(&self.q),
+            systems: None,
         }
     }
 }
@@ -717,19 +745,4 @@ async fn review(
     )
     .await?;
     Ok(see_other(&format!("/inventory/columns/{id}")))
-}
-
-// ---- audit
-
-async fn audit(State(state): State<AppState>, page: PageContext) -> PageResult {
-    let actor = &page.identity()?.actor;
-    let entries = service::audit_entries(&state, actor, 200).await?;
-    let verification = service::verify_audit(&state, actor).await?;
-    let html = page.render(
-        &state,
-        "audit.html",
-        "audit",
-        json!({"entries": entries, "verification": verification}),
-    )?;
-    Ok(html.into_response())
 }

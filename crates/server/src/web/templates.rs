@@ -22,7 +22,37 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("table.html", include_str!("../../templates/table.html")),
     ("column.html", include_str!("../../templates/column.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
+    (
+        "incidents.html",
+        include_str!("../../templates/incidents.html"),
+    ),
+    (
+        "incident.html",
+        include_str!("../../templates/incident.html"),
+    ),
     ("error.html", include_str!("../../templates/error.html")),
+    // Accounts: one's account, the second-factor step, administration.
+    ("account.html", include_str!("../../templates/account.html")),
+    (
+        "login_totp.html",
+        include_str!("../../templates/login_totp.html"),
+    ),
+    (
+        "admin_tabs.html",
+        include_str!("../../templates/admin_tabs.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/admin_users.html"),
+    ),
+    (
+        "admin_orgs.html",
+        include_str!("../../templates/admin_orgs.html"),
+    ),
+    (
+        "admin_grants.html",
+        include_str!("../../templates/admin_grants.html"),
+    ),
     // Registry and filing (issue 8).
     (
         "registry.html",

@@ -60,6 +60,20 @@ impl Reply {
 
 /// Returns None (after printing why) when the backend is not available.
 pub async fn app(backend: Backend, test: &str) -> Option<TestApp> {
+    app_with_clock(
+        backend,
+        test,
+        std::sync::Arc::new(shuan_incident::SystemClock),
+    )
+    .await
+}
+
+/// As [`app`], with incident times and deadlines read from `clock`.
+pub async fn app_with_clock(
+    backend: Backend,
+    test: &str,
+    clock: std::sync::Arc<dyn shuan_incident::Clock>,
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let allowed = dir.path().join("allowed");
     std::fs::create_dir_all(&allowed).unwrap();
@@ -95,7 +109,7 @@ pub async fn app(backend: Backend, test: &str) -> Option<TestApp> {
         lockout_failures: 5,
         ..Config::default()
     };
-    let state = AppState::open(config).await.unwrap();
+    let state = AppState::open_with_clock(config, clock).await.unwrap();
     let orgs = seed(&state).await;
     Some(TestApp {
         router: shuan_server::web::router(state.clone()),
@@ -186,6 +200,31 @@ async fn seed(state: &AppState) -> Orgs {
 }
 
 impl TestApp {
+    /// The same data dir and database opened by a new process, as after a restart (the old
+    /// state is dropped first: the audit ledger has one writer).
+    pub async fn restarted(self, clock: std::sync::Arc<dyn shuan_incident::Clock>) -> TestApp {
+        let TestApp {
+            state,
+            router,
+            dir,
+            allowed,
+            postgres,
+            orgs,
+        } = self;
+        let config = state.config.clone();
+        drop(router);
+        drop(state);
+        let state = AppState::open_with_clock(config, clock).await.unwrap();
+        TestApp {
+            router: shuan_server::web::router(state.clone()),
+            state,
+            dir,
+            allowed,
+            postgres,
+            orgs,
+        }
+    }
+
     /// Drops the PostgreSQL schema; SQLite goes with the temporary dir.
     pub async fn finish(self) {
         if let Some((base, schema)) = &self.postgres {
