@@ -7,8 +7,11 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use chrono::Duration;
 use serde_json::{Value, json};
+use shuan_incident::{Clock, SystemClock, TestClock};
 use shuan_server::auth::{OrgKind, Role};
+use std::sync::Arc;
 
 use common::{Reply, Session, TestApp};
 
@@ -403,7 +406,38 @@ on_both_backends!(
     }
 );
 
-on_both_backends!(overdue_orders_are_flagged_to_both_sides, |app| {
+/// The platform's clock, standing at the real now until the test moves it.
+fn clock_at_now() -> Arc<TestClock> {
+    Arc::new(TestClock::new(SystemClock.now()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overdue_orders_are_flagged_to_both_sides_sqlite() {
+    let clock = clock_at_now();
+    let app = common::app_with_clock(common::Backend::Sqlite, "overdue::sqlite", clock.clone())
+        .await
+        .unwrap();
+    overdue_orders_are_flagged_to_both_sides(&app, &clock).await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overdue_orders_are_flagged_to_both_sides_postgres() {
+    let clock = clock_at_now();
+    let Some(app) = common::app_with_clock(
+        common::Backend::Postgres,
+        "overdue::postgres",
+        clock.clone(),
+    )
+    .await
+    else {
+        return;
+    };
+    overdue_orders_are_flagged_to_both_sides(&app, &clock).await;
+    app.finish().await;
+}
+
+async fn overdue_orders_are_flagged_to_both_sides(app: &TestApp, clock: &TestClock) {
     let regulator = app.login("regulator").await;
     let officer_a = app.login("officer_a").await;
     let (_, _, order) = inspection_with_order(app, &regulator).await;
@@ -415,13 +449,17 @@ on_both_backends!(overdue_orders_are_flagged_to_both_sides, |app| {
         ),
         json!([])
     );
-    // The deadline passes: moved into the past as the clock would.
-    sqlx::query("UPDATE rectification_orders SET deadline = $1 WHERE id = $2")
-        .bind(shuan_server::now() - 60)
-        .bind(order)
-        .execute(&app.state.repo.pool)
-        .await
-        .unwrap();
+    // A day before the deadline (30 days out) nothing is overdue; a day after, it is.
+    clock.advance(Duration::days(29));
+    assert_eq!(
+        ok(
+            &app.get("/api/v1/rectifications?overdue=true", &officer_a)
+                .await,
+            "list"
+        ),
+        json!([])
+    );
+    clock.advance(Duration::days(2));
     for session in [&regulator, &officer_a] {
         let overdue = ok(
             &app.get("/api/v1/rectifications?overdue=true", session)
@@ -462,7 +500,8 @@ on_both_backends!(overdue_orders_are_flagged_to_both_sides, |app| {
         "order",
     );
     assert_eq!(view["order"]["overdue"], true);
-    // A deadline in the past is refused when issuing.
+    // A deadline in the past by the platform's clock is refused when issuing (a day after
+    // the real now is 30 days before the clock's).
     let inspection = view["order"]["inspection_id"].as_i64().unwrap();
     let finding = view["findings"][0]["id"].as_i64().unwrap();
     status(
@@ -471,13 +510,13 @@ on_both_backends!(overdue_orders_are_flagged_to_both_sides, |app| {
             &regulator,
             json!({"inspection_id": inspection, "org_id": app.orgs.operator_a,
                    "finding_ids": [finding], "requirements": "x",
-                   "deadline": shuan_server::now() - DAY}),
+                   "deadline": shuan_server::now() + DAY}),
         )
         .await,
         StatusCode::BAD_REQUEST,
         "past deadline",
     );
-});
+}
 
 on_both_backends!(other_operators_and_regulators_see_nothing, |app| {
     let regulator = app.login("regulator").await;

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! An order waiting for the operator (issued or returned) after its deadline is **overdue**:
-//! computed from the server clock whenever it is read, so it needs no background job and is
+//! computed from the platform's clock (`AppState::clock`) whenever it is read, so it needs no background job and is
 //! right after a restart; both sides see it flagged.
 
 use serde::{Deserialize, Serialize};
@@ -156,6 +156,12 @@ fn party_of(actor: &Actor, org: &OrgRef) -> Option<Party> {
     }
 }
 
+/// The platform's clock (`AppState::clock`, shared with incidents) in Unix seconds: what
+/// deadlines are set against and overdue is judged by, so tests can move it.
+fn clock_now(state: &AppState) -> i64 {
+    state.clock.now().timestamp()
+}
+
 /// Whether an order in `status` with `deadline` is overdue at `now`: still waiting for the
 /// operator after the deadline.
 pub fn is_overdue(status: Status, deadline: i64, now: i64) -> bool {
@@ -264,7 +270,7 @@ pub async fn issue(state: &AppState, actor: &Actor, new: &NewOrder) -> Result<i6
         )));
     }
     let requirements = required_long("requirements", &new.requirements)?;
-    let now = crate::now();
+    let now = clock_now(state);
     if new.deadline <= now {
         return Err(Error::BadRequest("the deadline is in the future".into()));
     }
@@ -286,7 +292,13 @@ pub async fn issue(state: &AppState, actor: &Actor, new: &NewOrder) -> Result<i6
     .await?
     .try_get(0)?;
     // The requirements are on the order itself; the history records who issued it when.
-    insert_event(&mut tx, id, "issue", "", Status::Issued, "", actor.user_id).await?;
+    let issued = HistoryStep {
+        event: "issue",
+        from: "",
+        to: Status::Issued,
+        comment: "",
+    };
+    insert_event(&mut tx, id, issued, actor.user_id, now).await?;
     tx.commit().await?;
     audit(
         state,
@@ -320,7 +332,7 @@ pub async fn list(state: &AppState, actor: &Actor, filter: &OrderFilter) -> Resu
     for id in &orgs {
         query = query.bind(*id);
     }
-    let now = crate::now();
+    let now = clock_now(state);
     let orders = query
         .fetch_all(&state.repo.pool)
         .await?
@@ -341,7 +353,7 @@ async fn order_row(state: &AppState, id: i64) -> Result<Order> {
         .bind(id)
         .fetch_optional(&state.repo.pool)
         .await?
-        .map(|row| Order::from_row(&row, crate::now()))
+        .map(|row| Order::from_row(&row, clock_now(state)))
         .transpose()?
         .ok_or(Error::NotFound)
 }
@@ -413,7 +425,7 @@ pub async fn transition(
         }
         _ => {}
     }
-    let now = crate::now();
+    let now = clock_now(state);
     let mut tx = state.repo.pool.begin().await?;
     let moved = sqlx::query(
         "UPDATE rectification_orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
@@ -429,16 +441,13 @@ pub async fn transition(
             "the order changed meanwhile: reload it".into(),
         ));
     }
-    insert_event(
-        &mut tx,
-        id,
-        event.as_str(),
-        order.status.as_str(),
+    let step = HistoryStep {
+        event: event.as_str(),
+        from: order.status.as_str(),
         to,
-        &comment,
-        actor.user_id,
-    )
-    .await?;
+        comment: &comment,
+    };
+    insert_event(&mut tx, id, step, actor.user_id, now).await?;
     tx.commit().await?;
     audit(
         state,
@@ -578,26 +587,33 @@ impl Order {
     }
 }
 
+/// One line of an order's history: the event, the status it left (empty for the issue) and
+/// the one it reached, and the comment given.
+struct HistoryStep<'a> {
+    event: &'a str,
+    from: &'a str,
+    to: Status,
+    comment: &'a str,
+}
+
 async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     order_id: i64,
-    event: &str,
-    from: &str,
-    to: Status,
-    comment: &str,
+    step: HistoryStep<'_>,
     user_id: i64,
+    at: i64,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO rectification_events (order_id, event, from_status, to_status, comment, \
          user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(order_id)
-    .bind(event)
-    .bind(from)
-    .bind(to.as_str())
-    .bind(comment)
+    .bind(step.event)
+    .bind(step.from)
+    .bind(step.to.as_str())
+    .bind(step.comment)
     .bind(user_id)
-    .bind(crate::now())
+    .bind(at)
     .execute(&mut **tx)
     .await?;
     Ok(())
