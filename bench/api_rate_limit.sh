@@ -7,7 +7,7 @@
 #   3. a vendor's table list, which also reads its live grants on every request.
 # Usage: bench/api_rate_limit.sh [path/to/release/shuan] [seconds]
 set -euo pipefail
-SHUAN=${1:-target/release/shuan}
+SHUAN=${1:-${CARGO_TARGET_DIR:-target}/release/shuan}
 SECONDS_EACH=${2:-10}
 PORT=18437
 WORK=$(mktemp -d)

@@ -19,7 +19,7 @@ while [ "$(stat -c %s "$big")" -lt $((mb * 1000 * 1000)) ]; do cat "$work/rows.c
 size=$(stat -c %s "$big")
 rows=$(($(wc -l < "$big") - 1))
 cargo build --release -q -p shuan
-shuan=target/release/shuan
+shuan="${CARGO_TARGET_DIR:-target}/release/shuan"
 "$shuan" keygen "$work/mask.key" 2> /dev/null
 
 cat > "$work/partial.yaml" <<'YAML'

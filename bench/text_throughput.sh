@@ -12,7 +12,7 @@ big="$work/big.log"
 while [ "$(stat -c %s "$big" 2>/dev/null || echo 0)" -lt $((mb * 1000 * 1000)) ]; do cat "$log" >> "$big"; done
 size=$(stat -c %s "$big")
 cargo build --release -q -p shuan
-shuan=target/release/shuan
+shuan="${CARGO_TARGET_DIR:-target}/release/shuan"
 
 seconds() { local s; s=$(date +%s.%N); "$@" > /dev/null; echo "$(date +%s.%N) - $s" | bc -l; }
 cat "$big" > /dev/null # warm the page cache

@@ -3,7 +3,7 @@
 // seeded scans have finished (so every test starts from the same inventory).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,12 @@ export const DEMO_PASSWORD = 'Shuan-demo-2026';
 
 const STARTUP_TIMEOUT_MS = 120_000;
 const DEMO_SCANS_TIMEOUT_MS = 300_000;
+// The suites sign in as the same few demo users from one address many times a minute, more
+// than the production sign-in limits allow (20 a minute per address, 5 per username); the
+// limits have their own tests in crates/server.
+const TEST_CONFIG = `login_rate_per_address: {burst: 1000, per_minute: 1000}
+login_rate_per_username: {burst: 1000, per_minute: 1000}
+`;
 
 /** The `shuan` binary: `SHUAN_BIN` when set (CI reuses the one `cargo test` built), else a
  * fresh debug build, copied into `workDir` at once: in a target dir shared by several
@@ -113,6 +119,8 @@ async function waitForDemoScans(url) {
 export async function startPlatform() {
   const workDir = mkdtempSync(path.join(tmpdir(), 'shuan-e2e-'));
   const dataDir = path.join(workDir, 'data');
+  const configFile = path.join(workDir, 'shuan.yaml');
+  writeFileSync(configFile, TEST_CONFIG);
   let binary;
   try {
     binary = shuanBinary(workDir);
@@ -120,7 +128,8 @@ export async function startPlatform() {
     rmSync(workDir, { recursive: true, force: true });
     throw error;
   }
-  const child = spawn(binary, ['demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+  const args = ['demo', '--data-dir', dataDir, '--config', configFile, '--listen', '127.0.0.1:0'];
+  const child = spawn(binary, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

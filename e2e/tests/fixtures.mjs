@@ -16,6 +16,19 @@ export const test = base.extend({
     if (!url) throw new Error('SHUAN_E2E_URL is unset: run through `npx playwright test`');
     await use(url);
   },
+  // `await pageAs('regulator')`: a page signed in as that user in a browser context of its
+  // own (its own cookies), for tests where two parties take turns; closed after the test.
+  pageAs: async ({ browser }, use) => {
+    const contexts = [];
+    await use(async (username) => {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      await signIn(page, username);
+      return page;
+    });
+    await Promise.all(contexts.map((context) => context.close()));
+  },
 });
 
 /** A token that makes this test's names unique on the shared server. */

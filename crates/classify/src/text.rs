@@ -107,20 +107,35 @@ fn before(line: &str, at: usize, chars: usize) -> &str {
     &head[start..]
 }
 
-/// Whether any cue occurs in the window; ASCII cues (written in lower case) match any case.
-fn has_cue(window: &str, cues: &[&str]) -> bool {
-    let mut lower = [0u8; 64];
-    let n = window.len().min(lower.len());
-    for (l, b) in lower.iter_mut().zip(&window.as_bytes()[window.len() - n..]) {
-        *l = b.to_ascii_lowercase();
+/// Context words for one kind of value; ASCII words match in any case. Each set compiles to
+/// one automaton on first use, so a window is searched once, not once per word.
+struct Cues {
+    words: &'static [&'static str],
+    automaton: OnceLock<AhoCorasick>,
+}
+
+impl Cues {
+    const fn new(words: &'static [&'static str]) -> Cues {
+        Cues {
+            words,
+            automaton: OnceLock::new(),
+        }
     }
-    let w = &lower[..n];
-    cues.iter()
-        .any(|c| memchr::memmem::find(w, c.as_bytes()).is_some())
+
+    fn occur_in(&self, window: &str) -> bool {
+        self.automaton
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(self.words)
+                    .expect("cue words are plain strings")
+            })
+            .is_match(window)
+    }
 }
 
 /// Words right before a number that say it is an order, transaction or serial number.
-const NOT_PERSONAL: &[&str] = &[
+static NOT_PERSONAL: Cues = Cues::new(&[
     "订单",
     "单号",
     "流水",
@@ -133,19 +148,19 @@ const NOT_PERSONAL: &[&str] = &[
     "txn",
     "trade",
     "serial",
-];
+]);
 
-const ID_CUES: &[&str] = &["身份证", "证件", "身份号", "idcard", "id_card"];
-const CARD_CUES: &[&str] = &["卡", "card", "银行", "账户", "账号", "pan"];
-const IMEI_CUES: &[&str] = &["imei", "设备", "串号", "终端"];
-const PASSPORT_CUES: &[&str] = &["护照", "passport"];
-const PERMIT_CUES: &[&str] = &["通行证", "permit"];
-const QQ_CUES: &[&str] = &["qq"];
-const WECHAT_CUES: &[&str] = &["微信", "wechat", "weixin"];
-const POSTAL_CUES: &[&str] = &["邮编", "邮政编码", "zip", "postcode"];
-const BIRTH_CUES: &[&str] = &["出生", "生日", "birth", "dob"];
-const IMSI_CUES: &[&str] = &["imsi"];
-const ICCID_CUES: &[&str] = &["iccid", "sim"];
+static ID_CUES: Cues = Cues::new(&["身份证", "证件", "身份号", "idcard", "id_card"]);
+static CARD_CUES: Cues = Cues::new(&["卡", "card", "银行", "账户", "账号", "pan"]);
+static IMEI_CUES: Cues = Cues::new(&["imei", "设备", "串号", "终端"]);
+static PASSPORT_CUES: Cues = Cues::new(&["护照", "passport"]);
+static PERMIT_CUES: Cues = Cues::new(&["通行证", "permit"]);
+static QQ_CUES: Cues = Cues::new(&["qq"]);
+static WECHAT_CUES: Cues = Cues::new(&["微信", "wechat", "weixin"]);
+static POSTAL_CUES: Cues = Cues::new(&["邮编", "邮政编码", "zip", "postcode"]);
+static BIRTH_CUES: Cues = Cues::new(&["出生", "生日", "birth", "dob"]);
+static IMSI_CUES: Cues = Cues::new(&["imsi"]);
+static ICCID_CUES: Cues = Cues::new(&["iccid", "sim"]);
 
 fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
     let t = &line.as_bytes()[s..e];
@@ -196,7 +211,7 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
             push(spans, s, e, Entity::Landline, 0.85);
         } else if validate::mobile(t) {
             push(spans, s, e, Entity::Mobile, 0.9);
-        } else if dash == 2 && validate::birth_date(&line[s..e]) && has_cue(ctx(), BIRTH_CUES) {
+        } else if dash == 2 && validate::birth_date(&line[s..e]) && BIRTH_CUES.occur_in(ctx()) {
             push(spans, s, e, Entity::DateOfBirth, 0.8);
         }
         return;
@@ -230,14 +245,14 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
                 push(spans, s, e, Entity::Vin, 0.9);
             }
         }
-        8..=10 if validate::passport(t) && has_cue(ctx(), PASSPORT_CUES) => {
+        8..=10 if validate::passport(t) && PASSPORT_CUES.occur_in(ctx()) => {
             push(spans, s, e, Entity::Passport, 0.85)
         }
-        8..=10 if validate::hk_macao_permit(t) && has_cue(ctx(), PERMIT_CUES) => {
+        8..=10 if validate::hk_macao_permit(t) && PERMIT_CUES.occur_in(ctx()) => {
             push(spans, s, e, Entity::HkMacaoPermit, 0.8)
         }
         _ => {
-            if validate::wechat_id(t) && has_cue(ctx(), WECHAT_CUES) {
+            if validate::wechat_id(t) && WECHAT_CUES.occur_in(ctx()) {
                 push(spans, s, e, Entity::Wechat, 0.75);
             }
         }
@@ -247,7 +262,7 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
 fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
     let t = &line.as_bytes()[s..e];
     let ctx = before(line, s, 8);
-    let cue = |cues: &[&str]| has_cue(ctx, cues);
+    let cue = |cues: &Cues| cues.occur_in(ctx);
     match t.len() {
         11 if validate::mobile(t) => {
             // "+86 138…" and "+86-138…": the country code belongs to the number.
@@ -265,7 +280,7 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         18 if validate::hmt_residence_permit(t) => {
             push(spans, s, e, Entity::HmtResidencePermit, 0.9)
         }
-        18 if validate::resident_id(t).is_some() && (!cue(NOT_PERSONAL) || cue(ID_CUES)) => {
+        18 if validate::resident_id(t).is_some() && (!cue(&NOT_PERSONAL) || cue(&ID_CUES)) => {
             let checked = validate::resident_id(t) == Some(Validity::Checked);
             push(
                 spans,
@@ -276,21 +291,21 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
             );
         }
         15 => {
-            if validate::imei(t) && cue(IMEI_CUES) {
+            if validate::imei(t) && cue(&IMEI_CUES) {
                 push(spans, s, e, Entity::Imei, 0.9);
-            } else if validate::imsi(t) && cue(IMSI_CUES) {
+            } else if validate::imsi(t) && cue(&IMSI_CUES) {
                 push(spans, s, e, Entity::Imsi, 0.85);
-            } else if validate::resident_id(t).is_some() && cue(ID_CUES) {
+            } else if validate::resident_id(t).is_some() && cue(&ID_CUES) {
                 push(spans, s, e, Entity::ResidentId, 0.8);
             }
         }
         16..=20 => {
-            if validate::iccid(t) && cue(ICCID_CUES) {
+            if validate::iccid(t) && cue(&ICCID_CUES) {
                 push(spans, s, e, Entity::Iccid, 0.85);
             } else if let Some(v) = validate::bank_card(t) {
                 let ok = match v {
-                    Validity::Checked => !cue(NOT_PERSONAL),
-                    Validity::Plausible => cue(CARD_CUES),
+                    Validity::Checked => !cue(&NOT_PERSONAL),
+                    Validity::Plausible => cue(&CARD_CUES),
                 };
                 if ok {
                     push(
@@ -315,17 +330,17 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
                 push(spans, s - lead, end, Entity::Mobile, 0.85);
             }
         }
-        6 if validate::postal_code(t) && cue(POSTAL_CUES) => {
+        6 if validate::postal_code(t) && cue(&POSTAL_CUES) => {
             push(spans, s, e, Entity::PostalCode, 0.75)
         }
-        8 if validate::birth_date(&line[s..e]) && cue(BIRTH_CUES) => {
+        8 if validate::birth_date(&line[s..e]) && cue(&BIRTH_CUES) => {
             push(spans, s, e, Entity::DateOfBirth, 0.75)
         }
         _ => {}
     }
     if (5..=11).contains(&t.len())
         && validate::qq(t)
-        && cue(QQ_CUES)
+        && cue(&QQ_CUES)
         && !spans.iter().any(|sp| sp.0 <= s && sp.1 >= e)
     {
         push(spans, s, e, Entity::Qq, 0.75);
