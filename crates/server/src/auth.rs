@@ -126,6 +126,14 @@ pub enum Action {
     /// Supervise an operator's incidents: record the report forwarded to the national level,
     /// add notes (regulator staff, over the operators in the jurisdiction).
     SuperviseIncidents,
+    /// See inspections, findings, rectification orders and interviews (an operator: those
+    /// about itself).
+    ViewInspections,
+    /// Plan inspections and draw them (on the regulator itself); record findings, issue,
+    /// verify and send back rectification orders, record interviews (on its operators).
+    Inspect,
+    /// Answer the operator's own rectification orders with evidence.
+    AnswerRectification,
 }
 
 /// An organisation as authorisation sees it.
@@ -181,10 +189,15 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     use Action::*;
     match (actor.role, relation) {
         // The platform's admin neither files as an operator nor reviews as a regulator, nor
-        // reports or forwards incidents for them.
+        // reports or forwards incidents for them, nor inspects or answers orders.
         (Role::PlatformAdmin, Relation::Platform) => !matches!(
             action,
-            SubmitFilings | Supervise | ReportIncident | SuperviseIncidents
+            SubmitFilings
+                | Supervise
+                | ReportIncident
+                | SuperviseIncidents
+                | Inspect
+                | AnswerRectification
         ),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
             matches!(
@@ -195,18 +208,26 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
                     | ViewAssessment
                     | ManageCampaigns
                     | ViewIncidents
+                    | ViewInspections
+                    | Inspect
             ) || (matches!(action, Supervise | SuperviseIncidents)
                 && relation == Relation::Supervised)
         }
         (Role::Auditor, Relation::Own | Relation::Supervised) => {
             matches!(
                 action,
-                ViewInventory | ViewAudit | ViewFilings | ViewAssessment | ViewIncidents
+                ViewInventory
+                    | ViewAudit
+                    | ViewFilings
+                    | ViewAssessment
+                    | ViewIncidents
+                    | ViewInspections
             )
         }
-        (Role::SecurityOfficer, Relation::Own) => {
-            !matches!(action, Supervise | ManageCampaigns | SuperviseIncidents)
-        }
+        (Role::SecurityOfficer, Relation::Own) => !matches!(
+            action,
+            Supervise | ManageCampaigns | SuperviseIncidents | Inspect
+        ),
         (Role::DataAdmin, Relation::Own) => !matches!(
             action,
             ViewAudit
@@ -215,6 +236,7 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
                 | Supervise
                 | ManageCampaigns
                 | SuperviseIncidents
+                | Inspect
         ),
         // A vendor reaches nothing organisation-wide; see `authorize_in_system`.
         _ => false,
@@ -377,6 +399,9 @@ mod tests {
                 Action::ViewIncidents,
                 Action::ReportIncident,
                 Action::SuperviseIncidents,
+                Action::ViewInspections,
+                Action::Inspect,
+                Action::AnswerRectification,
             ] {
                 assert!(
                     !authorize(&a, action, &operator(11, 1)),
@@ -530,6 +555,46 @@ mod tests {
         );
         assert!(!authorize(&admin, Action::Supervise, &org));
         assert!(!authorize(&admin, Action::SubmitFilings, &org));
+    }
+
+    #[test]
+    fn only_the_jurisdiction_inspects_and_only_the_operator_answers() {
+        let org = operator(10, 1);
+        let staff = actor(Role::RegulatorStaff, regulator(1));
+        assert!(authorize(&staff, Action::Inspect, &regulator(1)));
+        assert!(authorize(&staff, Action::Inspect, &org));
+        assert!(!authorize(&staff, Action::Inspect, &operator(20, 2)));
+        assert!(!authorize(
+            &staff,
+            Action::ViewInspections,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(&staff, Action::AnswerRectification, &org));
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let a = actor(role, org.clone());
+            assert!(authorize(&a, Action::AnswerRectification, &org), "{role:?}");
+            assert!(!authorize(&a, Action::Inspect, &org), "{role:?}");
+        }
+        for role in [Role::Auditor, Role::Vendor] {
+            let a = actor(role, org.clone());
+            assert!(
+                !authorize(&a, Action::AnswerRectification, &org),
+                "{role:?}"
+            );
+        }
+        assert!(authorize(
+            &actor(Role::Auditor, org.clone()),
+            Action::ViewInspections,
+            &org
+        ));
+        assert!(!authorize(
+            &actor(Role::Vendor, org.clone()),
+            Action::ViewInspections,
+            &org
+        ));
+        let regulator_auditor = actor(Role::Auditor, regulator(1));
+        assert!(authorize(&regulator_auditor, Action::ViewInspections, &org));
+        assert!(!authorize(&regulator_auditor, Action::Inspect, &org));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod filing;
 pub mod incident;
+pub mod inspection;
 pub mod jobs;
 pub mod ratelimit;
 pub mod registry;

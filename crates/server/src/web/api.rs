@@ -242,6 +242,7 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
     list.extend(super::assessment::api_endpoints());
     list.extend(super::accounts::endpoints());
     list.extend(super::incidents::endpoints());
+    list.extend(super::inspection::api_endpoints());
     list
 }
 

@@ -8,6 +8,7 @@ pub mod filing_api;
 pub mod filing_pages;
 pub mod i18n;
 pub mod incidents;
+pub mod inspection;
 pub mod limits;
 pub mod openapi;
 pub mod overview;
@@ -79,6 +80,14 @@ pub fn router(state: AppState) -> Router {
             assessment::IMPORT_PATH,
             axum::routing::post(assessment::import_library_upload),
         )
+        .route(
+            inspection::EVIDENCE_PATH,
+            axum::routing::post(inspection::upload_evidence),
+        )
+        .route(
+            inspection::API_EVIDENCE_PATH,
+            axum::routing::post(inspection::api_upload_evidence),
+        )
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(pages::routes())
@@ -88,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(overview::routes())
         .merge(assessment::routes())
+        .merge(inspection::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)
         .route("/healthz", get(|| async { "ok" }))

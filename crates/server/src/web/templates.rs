@@ -84,6 +84,31 @@ const TEMPLATES: &[(&str, &str)] = &[
         "assessment.html",
         include_str!("../../templates/assessment.html"),
     ),
+    // Inspections, rectification orders and interviews (issue 9).
+    (
+        "supervision.html",
+        include_str!("../../templates/supervision.html"),
+    ),
+    (
+        "inspections.html",
+        include_str!("../../templates/inspections.html"),
+    ),
+    (
+        "inspection.html",
+        include_str!("../../templates/inspection.html"),
+    ),
+    (
+        "rectifications.html",
+        include_str!("../../templates/rectifications.html"),
+    ),
+    (
+        "rectification.html",
+        include_str!("../../templates/rectification.html"),
+    ),
+    (
+        "interviews.html",
+        include_str!("../../templates/interviews.html"),
+    ),
 ];
 
 pub struct Templates {
