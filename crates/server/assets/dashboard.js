@@ -83,6 +83,9 @@
     }
     var option = chart.type === "pie" ? pieOption(chart) : barOption(chart, chart.type === "hbar");
     option.aria = { enabled: true };
+    // Figures appear at once: an animation only delays reading them (and printing, and
+    // screenshots taken while it runs show half-drawn rings).
+    option.animation = false;
     // The box gets its height only now, so readers without script see no empty space.
     element.classList.add("drawn");
     var instance = echarts.init(element);
