@@ -126,6 +126,14 @@ pub enum Action {
     /// Supervise an operator's incidents: record the report forwarded to the national level,
     /// add notes (regulator staff, over the operators in the jurisdiction).
     SuperviseIncidents,
+    /// See inspections, findings, rectification orders and interviews (an operator: those
+    /// about itself).
+    ViewInspections,
+    /// Plan inspections and draw them (on the regulator itself); record findings, issue,
+    /// verify and send back rectification orders, record interviews (on its operators).
+    Inspect,
+    /// Answer the operator's own rectification orders with evidence.
+    AnswerRectification,
     /// See notices sent or received, complaints handled, emergency plans and drills.
     ViewSupervision,
     /// An operator's own side of supervision: acknowledge notices, keep emergency plans and
@@ -188,10 +196,15 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
     use Action::*;
     match (actor.role, relation) {
         // The platform's admin neither files as an operator nor reviews as a regulator, nor
-        // reports or forwards incidents for them.
+        // reports or forwards incidents for them, nor inspects or answers orders.
         (Role::PlatformAdmin, Relation::Platform) => !matches!(
             action,
-            SubmitFilings | Supervise | ReportIncident | SuperviseIncidents
+            SubmitFilings
+                | Supervise
+                | ReportIncident
+                | SuperviseIncidents
+                | Inspect
+                | AnswerRectification
         ),
         (Role::RegulatorStaff, Relation::Own | Relation::Supervised) => {
             matches!(
@@ -202,6 +215,8 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
                     | ViewAssessment
                     | ManageCampaigns
                     | ViewIncidents
+                    | ViewInspections
+                    | Inspect
                     | ViewSupervision
             ) || (matches!(action, Supervise | SuperviseIncidents)
                 && relation == Relation::Supervised)
@@ -215,12 +230,14 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
                     | ViewFilings
                     | ViewAssessment
                     | ViewIncidents
+                    | ViewInspections
                     | ViewSupervision
             )
         }
-        (Role::SecurityOfficer, Relation::Own) => {
-            !matches!(action, Supervise | ManageCampaigns | SuperviseIncidents)
-        }
+        (Role::SecurityOfficer, Relation::Own) => !matches!(
+            action,
+            Supervise | ManageCampaigns | SuperviseIncidents | Inspect
+        ),
         (Role::DataAdmin, Relation::Own) => !matches!(
             action,
             ViewAudit
@@ -229,6 +246,7 @@ pub fn authorize(actor: &Actor, action: Action, resource_org: &OrgRef) -> bool {
                 | Supervise
                 | ManageCampaigns
                 | SuperviseIncidents
+                | Inspect
                 | ManageWebhooks
         ),
         // A vendor reaches nothing organisation-wide; see `authorize_in_system`.
@@ -392,6 +410,9 @@ mod tests {
                 Action::ViewIncidents,
                 Action::ReportIncident,
                 Action::SuperviseIncidents,
+                Action::ViewInspections,
+                Action::Inspect,
+                Action::AnswerRectification,
                 Action::ViewSupervision,
                 Action::RespondSupervision,
                 Action::ManageWebhooks,
@@ -574,6 +595,46 @@ mod tests {
         let auditor = actor(Role::Auditor, org.clone());
         assert!(authorize(&auditor, Action::ViewSupervision, &org));
         assert!(!authorize(&auditor, Action::RespondSupervision, &org));
+    }
+
+    #[test]
+    fn only_the_jurisdiction_inspects_and_only_the_operator_answers() {
+        let org = operator(10, 1);
+        let staff = actor(Role::RegulatorStaff, regulator(1));
+        assert!(authorize(&staff, Action::Inspect, &regulator(1)));
+        assert!(authorize(&staff, Action::Inspect, &org));
+        assert!(!authorize(&staff, Action::Inspect, &operator(20, 2)));
+        assert!(!authorize(
+            &staff,
+            Action::ViewInspections,
+            &operator(20, 2)
+        ));
+        assert!(!authorize(&staff, Action::AnswerRectification, &org));
+        for role in [Role::SecurityOfficer, Role::DataAdmin] {
+            let a = actor(role, org.clone());
+            assert!(authorize(&a, Action::AnswerRectification, &org), "{role:?}");
+            assert!(!authorize(&a, Action::Inspect, &org), "{role:?}");
+        }
+        for role in [Role::Auditor, Role::Vendor] {
+            let a = actor(role, org.clone());
+            assert!(
+                !authorize(&a, Action::AnswerRectification, &org),
+                "{role:?}"
+            );
+        }
+        assert!(authorize(
+            &actor(Role::Auditor, org.clone()),
+            Action::ViewInspections,
+            &org
+        ));
+        assert!(!authorize(
+            &actor(Role::Vendor, org.clone()),
+            Action::ViewInspections,
+            &org
+        ));
+        let regulator_auditor = actor(Role::Auditor, regulator(1));
+        assert!(authorize(&regulator_auditor, Action::ViewInspections, &org));
+        assert!(!authorize(&regulator_auditor, Action::Inspect, &org));
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct Config {
     pub lockout_minutes: i64,
     /// Scan jobs that run at once (each also uses rayon across the cores).
     pub scan_workers: usize,
+    /// Days after its last successful scan when the dashboard calls a source stale.
+    pub stale_after_days: i64,
     /// The header a trusted reverse proxy puts the client address in (`X-Forwarded-For`,
     /// `X-Real-IP`); unset, the socket's peer address is the client. Set it only behind a
     /// proxy that overwrites the header, or clients choose their own address.
@@ -72,6 +74,7 @@ impl Default for Config {
             lockout_failures: 5,
             lockout_minutes: 15,
             scan_workers: 1,
+            stale_after_days: 30,
             trusted_proxy_header: None,
             login_rate_per_address: Rate {
                 burst: 20,
@@ -141,6 +144,9 @@ impl Config {
         }
         if let Some(v) = var("SHUAN_SCAN_WORKERS") {
             self.scan_workers = number("SHUAN_SCAN_WORKERS", v)?;
+        }
+        if let Some(v) = var("SHUAN_STALE_AFTER_DAYS") {
+            self.stale_after_days = number("SHUAN_STALE_AFTER_DAYS", v)?;
         }
         if let Some(v) = var("SHUAN_TRUSTED_PROXY_HEADER") {
             self.trusted_proxy_header = Some(v).filter(|v| !v.trim().is_empty());

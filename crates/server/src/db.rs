@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_assessments.sql")),
     (7, include_str!("../migrations/0007_incidents.sql")),
     (8, include_str!("../migrations/0008_filings.sql")),
+    (9, include_str!("../migrations/0009_inspections.sql")),
     (10, include_str!("../migrations/0010_notices.sql")),
 ];
 

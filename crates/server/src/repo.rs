@@ -2,11 +2,14 @@
 //! PostgreSQL (`$N` parameters, `RETURNING`, BIGINT flags). Callers pass the organisations
 //! authorisation admitted; queries never widen that set.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use crate::auth::{OrgKind, OrgRef, Role};
+use crate::cache::{ReadCache, TableRead};
 use crate::db::Dialect;
 use crate::error::{Error, Result};
 use crate::now;
@@ -31,15 +34,25 @@ impl Organisation {
     }
 
     fn from_row(row: &AnyRow) -> Result<Self> {
-        let kind: String = row.try_get("kind")?;
+        Self::from_columns(row, "")
+    }
+
+    /// An organisation joined into another record's row, its columns named `org_…`.
+    fn from_joined_row(row: &AnyRow) -> Result<Self> {
+        Self::from_columns(row, "org_")
+    }
+
+    fn from_columns(row: &AnyRow, prefix: &str) -> Result<Self> {
+        let column = |name: &str| format!("{prefix}{name}");
+        let kind: String = row.try_get(column("kind").as_str())?;
         Ok(Organisation {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
+            id: row.try_get(column("id").as_str())?,
+            name: row.try_get(column("name").as_str())?,
             kind: OrgKind::parse(&kind)
                 .ok_or_else(|| Error::Config(format!("unknown organisation kind {kind:?}")))?,
-            regulator_id: row.try_get("regulator_id")?,
-            region: row.try_get("region")?,
-            industry: row.try_get("industry")?,
+            regulator_id: row.try_get(column("regulator_id").as_str())?,
+            region: row.try_get(column("region").as_str())?,
+            industry: row.try_get(column("industry").as_str())?,
         })
     }
 }
@@ -256,6 +269,35 @@ pub struct InventoryTable {
     pub updated_at: i64,
 }
 
+/// What the inventory shows of a table, and where it is read from: each table with its
+/// source, system and organisation.
+const TABLE_FIELDS: &str = "t.id, t.org_id, o.name AS org_name, t.source_id, \
+     s.name AS source_name, s.system_id, y.name AS system, t.location, t.name, t.rows_scanned, t.level, \
+     t.updated_at, t.column_count AS columns, t.sensitive_count AS sensitive_columns";
+const TABLE_FROM: &str = "FROM inventory_tables t JOIN data_sources s ON s.id = t.source_id \
+     JOIN systems y ON y.id = s.system_id JOIN organisations o ON o.id = t.org_id";
+
+impl InventoryTable {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(InventoryTable {
+            id: row.try_get("id")?,
+            org_id: row.try_get("org_id")?,
+            org_name: row.try_get("org_name")?,
+            source_id: row.try_get("source_id")?,
+            source_name: row.try_get("source_name")?,
+            system_id: row.try_get("system_id")?,
+            system: row.try_get("system")?,
+            location: row.try_get("location")?,
+            name: row.try_get("name")?,
+            rows_scanned: row.try_get("rows_scanned")?,
+            level: row.try_get("level")?,
+            columns: row.try_get("columns")?,
+            sensitive_columns: row.try_get("sensitive_columns")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct InventoryColumn {
     pub id: i64,
@@ -332,7 +374,6 @@ pub struct LabelDecision {
 /// Filters of the inventory's table list. Values are always bound, never spliced.
 #[derive(Clone, Debug, Default)]
 pub struct TableFilter {
-    pub table_id: Option<i64>,
     pub source_id: Option<i64>,
     pub level: Option<String>,
     pub name_contains: Option<String>,
@@ -366,9 +407,18 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
 #[derive(Clone)]
 pub struct Repo {
     pub pool: AnyPool,
+    /// The dashboard's figures and the tables read most; every write to them outdates it.
+    pub cache: Arc<ReadCache>,
 }
 
 impl Repo {
+    pub fn new(pool: AnyPool) -> Repo {
+        Repo {
+            pool,
+            cache: Arc::default(),
+        }
+    }
+
     /// A transaction that reads before it writes. SQLite's default (deferred) transaction
     /// takes the write lock at its first write and, when another connection wrote since its
     /// first read, fails at once with "database is locked": busy_timeout cannot wait for a
@@ -486,6 +536,22 @@ impl Repo {
             .await?
             .ok_or(Error::Unauthenticated)?;
         User::from_row(&row)
+    }
+
+    /// A user with the organisation it belongs to, in one query: every authenticated request
+    /// asks for both.
+    pub async fn user_with_org(&self, id: i64) -> Result<(User, Organisation)> {
+        let row = sqlx::query(
+            "SELECT u.*, o.name AS org_name, o.kind AS org_kind, \
+             o.regulator_id AS org_regulator_id, o.region AS org_region, \
+             o.industry AS org_industry \
+             FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+        Ok((User::from_row(&row)?, Organisation::from_joined_row(&row)?))
     }
 
     /// Counts a failed login; the `max_failures`-th in a row locks the account until `until`.
@@ -653,6 +719,7 @@ impl Repo {
         .bind(now())
         .fetch_one(&self.pool)
         .await?;
+        self.cache.invalidate();
         Ok(row.try_get(0)?)
     }
 
@@ -807,6 +874,8 @@ impl Repo {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        // A successful scan changes the source's freshness.
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -961,6 +1030,7 @@ impl Repo {
             Self::refresh_table_counts(&mut *tx, table_id).await?;
         }
         tx.commit().await?;
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -991,19 +1061,10 @@ impl Repo {
             return Ok(Vec::new());
         }
         let mut sql = format!(
-            "SELECT t.id, t.org_id, o.name AS org_name, t.source_id, s.name AS source_name, \
-             s.system_id, y.name AS system, t.location, t.name, t.rows_scanned, t.level, t.updated_at, \
-             t.column_count AS columns, t.sensitive_count AS sensitive_columns \
-             FROM inventory_tables t JOIN data_sources s ON s.id = t.source_id \
-             JOIN systems y ON y.id = s.system_id JOIN organisations o ON o.id = t.org_id \
-             WHERE t.org_id IN ({})",
+            "SELECT {TABLE_FIELDS} {TABLE_FROM} WHERE t.org_id IN ({})",
             placeholders(1, org_ids.len())
         );
         let mut next = org_ids.len() + 1;
-        if filter.table_id.is_some() {
-            sql += &format!(" AND t.id = ${next}");
-            next += 1;
-        }
         if filter.source_id.is_some() {
             sql += &format!(" AND t.source_id = ${next}");
             next += 1;
@@ -1031,9 +1092,6 @@ impl Repo {
         for id in org_ids {
             query = query.bind(*id);
         }
-        if let Some(table) = filter.table_id {
-            query = query.bind(table);
-        }
         if let Some(source) = filter.source_id {
             query = query.bind(source);
         }
@@ -1051,44 +1109,29 @@ impl Repo {
             .bind(filter.offset)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(InventoryTable {
-                    id: row.try_get("id")?,
-                    org_id: row.try_get("org_id")?,
-                    org_name: row.try_get("org_name")?,
-                    source_id: row.try_get("source_id")?,
-                    source_name: row.try_get("source_name")?,
-                    system_id: row.try_get("system_id")?,
-                    system: row.try_get("system")?,
-                    location: row.try_get("location")?,
-                    name: row.try_get("name")?,
-                    rows_scanned: row.try_get("rows_scanned")?,
-                    level: row.try_get("level")?,
-                    columns: row.try_get("columns")?,
-                    sensitive_columns: row.try_get("sensitive_columns")?,
-                    updated_at: row.try_get("updated_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(InventoryTable::from_row).collect()
     }
 
+    /// One table, by the list's query, so a table reads the same everywhere.
     pub async fn table(&self, id: i64) -> Result<InventoryTable> {
-        let row = sqlx::query("SELECT org_id FROM inventory_tables WHERE id = $1")
+        let sql = format!("SELECT {TABLE_FIELDS} {TABLE_FROM} WHERE t.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(Error::NotFound)?;
-        let org_id: i64 = row.try_get(0)?;
-        // The list query, narrowed to the one table, so a table reads the same everywhere.
-        let filter = TableFilter {
-            table_id: Some(id),
-            ..TableFilter::default()
-        };
-        self.tables(&[org_id], &filter, 1)
-            .await?
-            .pop()
-            .ok_or(Error::NotFound)
+        InventoryTable::from_row(&row)
+    }
+
+    /// A table and its columns, from the read cache or read now.
+    pub async fn table_with_columns(&self, id: i64) -> Result<Arc<TableRead>> {
+        if let Some(read) = self.cache.get(&self.cache.tables, &id) {
+            return Ok(read);
+        }
+        let generation = self.cache.generation();
+        let read = Arc::new((self.table(id).await?, self.columns(id).await?));
+        self.cache.tables.put(id, generation, read.clone());
+        Ok(read)
     }
 
     pub async fn columns(&self, table_id: i64) -> Result<Vec<InventoryColumn>> {
@@ -1165,6 +1208,7 @@ impl Repo {
         .await?;
         Self::refresh_table_counts(&mut *tx, column.table_id).await?;
         tx.commit().await?;
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -1193,83 +1237,5 @@ impl Repo {
                 })
             })
             .collect()
-    }
-
-    // ---- dashboard
-
-    pub async fn counts(&self, org_ids: &[i64]) -> Result<Counts> {
-        use std::collections::BTreeMap;
-        if org_ids.is_empty() {
-            return Ok(Counts::default());
-        }
-        let within = placeholders(1, org_ids.len());
-        let bound = |sql: String| {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in org_ids {
-                query = query.bind(*id);
-            }
-            query
-        };
-        let mut counts = Counts {
-            tables: bound(format!(
-                "SELECT COUNT(*) FROM inventory_tables WHERE org_id IN ({within})"
-            ))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?,
-            sources: bound(format!(
-                "SELECT COUNT(*) FROM data_sources WHERE org_id IN ({within})"
-            ))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?,
-            ..Counts::default()
-        };
-        // One pass over the columns; the figures are folded here rather than in five scans.
-        let groups = bound(format!(
-            "SELECT org_id, level, category, reviewed, COUNT(*) FROM inventory_columns \
-             WHERE org_id IN ({within}) GROUP BY org_id, level, category, reviewed"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        let names: BTreeMap<i64, String> = self
-            .organisations()
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        let (mut by_level, mut by_category, mut by_organisation) =
-            (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-        for row in &groups {
-            let org_id: i64 = row.try_get(0)?;
-            let level: Option<String> = row.try_get(1)?;
-            let category: Option<String> = row.try_get(2)?;
-            let reviewed: i64 = row.try_get(3)?;
-            let n: i64 = row.try_get(4)?;
-            counts.columns += n;
-            if reviewed != 0 {
-                counts.reviewed_columns += n;
-            }
-            if let Some(category) = category {
-                *by_category.entry(category).or_insert(0) += n;
-            }
-            if let Some(level) = level {
-                if level != "general" {
-                    counts.sensitive_columns += n;
-                    let name = names.get(&org_id).cloned().unwrap_or_default();
-                    *by_organisation.entry(name).or_insert(0) += n;
-                }
-                *by_level.entry(level).or_insert(0) += n;
-            }
-        }
-        let descending = |map: BTreeMap<String, i64>| {
-            let mut pairs: Vec<(String, i64)> = map.into_iter().collect();
-            pairs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            pairs
-        };
-        counts.by_level = descending(by_level);
-        counts.by_category = descending(by_category);
-        counts.by_organisation = descending(by_organisation);
-        Ok(counts)
     }
 }

@@ -182,6 +182,9 @@ pub async fn seed_demo(state: &AppState, tables_dir: &Path) -> Result<&'static [
     repo.add_key_decision(operator_a, regulator, true, "处理重要数据", user_ids[1])
         .await?;
     crate::incident::seed_demo(state, officer_a, officer_b).await?;
+    // Inspections (issue 9): a drawn inspection with a finding, an order and an interview.
+    let regulator_staff = crate::service::actor(state, user_ids[1]).await?;
+    crate::inspection::seed_demo(state, &regulator_staff, operator_a).await?;
     state
         .audit
         .record(crate::audit::AuditEntry {

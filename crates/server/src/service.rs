@@ -9,11 +9,12 @@ use serde::Serialize;
 use crate::AppState;
 use crate::audit::{AuditEntry, Verification};
 use crate::auth::{Action, Actor, OrgKind, Role, require, require_in_system, token_digest};
+use crate::dashboard::Dashboard;
 use crate::error::{Error, Result};
 use crate::jobs::{allowed_path, secret_context};
 use crate::repo::{
-    Counts, DataSource, InventoryColumn, InventoryTable, LabelDecision, LabelReview, Organisation,
-    ScanJob, SourceKind, TableFilter, User,
+    DataSource, InventoryColumn, InventoryTable, LabelDecision, LabelReview, Organisation, ScanJob,
+    SourceKind, TableFilter, User,
 };
 
 /// Longest name, system name, entity, category or reason accepted.
@@ -244,11 +245,10 @@ pub async fn logout(state: &AppState, actor: &Actor, session_digest: &str) -> Re
 /// The actor a user id stands for; a disabled user is no one (its tokens stop working). A
 /// vendor carries the systems its grants open right now.
 pub async fn actor(state: &AppState, user_id: i64) -> Result<Actor> {
-    let user = state.repo.user(user_id).await?;
+    let (user, org) = state.repo.user_with_org(user_id).await?;
     if user.disabled {
         return Err(Error::Unauthenticated);
     }
-    let org = state.repo.organisation(user.org_id).await?;
     let granted_systems = if user.role == Role::Vendor {
         state
             .repo
@@ -750,9 +750,20 @@ async fn table_for(
     id: i64,
 ) -> Result<InventoryTable> {
     let table = state.repo.table(id).await?;
-    let org = state.repo.organisation(table.org_id).await?;
-    require_in_system(actor, action, &org.as_ref(), table.system_id)?;
+    require_on_table(state, actor, action, &table).await?;
     Ok(table)
+}
+
+/// Whether the actor may do `action` to `table`, decided with its system (vendor grants) and
+/// the organisation as the database has it now (the table itself may come from the cache).
+async fn require_on_table(
+    state: &AppState,
+    actor: &Actor,
+    action: Action,
+    table: &InventoryTable,
+) -> Result<()> {
+    let org = state.repo.organisation(table.org_id).await?;
+    require_in_system(actor, action, &org.as_ref(), table.system_id)
 }
 
 /// A vendor's reads of inventory records are audited: outsourced access is what supervision
@@ -778,10 +789,11 @@ pub async fn table(
     actor: &Actor,
     id: i64,
 ) -> Result<(InventoryTable, Vec<InventoryColumn>)> {
-    let table = table_for(state, actor, Action::ViewInventory, id).await?;
-    let columns = state.repo.columns(id).await?;
+    let read = state.repo.table_with_columns(id).await?;
+    let (table, columns) = read.as_ref();
+    require_on_table(state, actor, Action::ViewInventory, table).await?;
     audit_vendor_view(state, actor, table.org_id, format!("table:{id}")).await?;
-    Ok((table, columns))
+    Ok((table.clone(), columns.clone()))
 }
 
 pub async fn column(
@@ -870,74 +882,6 @@ pub async fn review_column(
     .await
 }
 
-/// The classification-and-grading list (分类分级清单) as CSV, one row per column of every
-/// table the actor may see; audited as an export. Cells that a spreadsheet would run as a
-/// formula are prefixed with `'`.
-pub async fn export_inventory_csv(state: &AppState, actor: &Actor) -> Result<String> {
-    let orgs = visible_org_ids(state, actor, Action::ViewInventory).await?;
-    let tables = state
-        .repo
-        .tables(&orgs, &TableFilter::default(), i64::MAX)
-        .await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "organisation",
-        "system",
-        "source",
-        "table",
-        "column",
-        "comment",
-        "entity",
-        "category",
-        "level",
-        "confidence",
-        "reviewed",
-        "detected_entity",
-        "detected_level",
-    ];
-    let csv_error = |e: csv::Error| Error::Config(format!("writing CSV: {e}"));
-    out.write_record(header).map_err(csv_error)?;
-    let mut rows = 0usize;
-    for table in &tables {
-        for column in state.repo.columns(table.id).await? {
-            let cells = [
-                table.org_name.clone(),
-                table.system.clone(),
-                table.source_name.clone(),
-                table.name.clone(),
-                column.name.clone(),
-                column.comment.clone().unwrap_or_default(),
-                column.entity.clone().unwrap_or_default(),
-                column.category.clone().unwrap_or_default(),
-                column.level.clone().unwrap_or_default(),
-                format!("{:.2}", column.confidence),
-                if column.reviewed { "yes" } else { "no" }.to_owned(),
-                column.detected_entity.clone().unwrap_or_default(),
-                column.detected_level.clone().unwrap_or_default(),
-            ];
-            out.write_record(cells.iter().map(|c| spreadsheet_safe(c)))
-                .map_err(csv_error)?;
-            rows += 1;
-        }
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| Error::Config(format!("writing CSV: {e}")))?;
-    audit(
-        state,
-        AuditEntry::by(
-            actor,
-            actor.org.id,
-            "export",
-            "inventory.csv".into(),
-            format!("{rows} columns"),
-        ),
-    )
-    .await?;
-    // UTF-8 with a BOM so spreadsheet programs read the Chinese correctly.
-    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&bytes)))
-}
-
 /// A cell that cannot start a spreadsheet formula (CSV injection).
 pub(crate) fn spreadsheet_safe(cell: &str) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -949,9 +893,19 @@ pub(crate) fn spreadsheet_safe(cell: &str) -> String {
 
 // ---- dashboard and audit
 
-pub async fn dashboard(state: &AppState, actor: &Actor) -> Result<Counts> {
-    let orgs = visible_org_ids(state, actor, Action::ViewInventory).await?;
-    state.repo.counts(&orgs).await
+/// The dashboard over the organisations `actor` may see; each organisation's figures come
+/// from the repository's cache, which every write to them clears.
+pub async fn dashboard(state: &AppState, actor: &Actor) -> Result<Dashboard> {
+    let mut figures = Vec::new();
+    for org in visible_orgs(state, actor, Action::ViewInventory).await? {
+        let counted = state.repo.org_figures(org.id).await?;
+        figures.push((org, counted));
+    }
+    Ok(crate::dashboard::assemble(
+        &figures,
+        state.config.stale_after_days,
+        crate::now(),
+    ))
 }
 
 #[derive(Clone, Debug, Serialize)]

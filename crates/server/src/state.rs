@@ -91,7 +91,7 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)?;
         let incident_rules = crate::incident::load_rules(config.incident_rules.as_deref())?;
         let (pool, dialect) = db::connect(&config.database_url()).await?;
-        let repo = Repo { pool };
+        let repo = Repo::new(pool);
         repo.requeue_interrupted_jobs().await?;
         let audit = AuditLog::open_or_init(&config.data_dir.join("audit"))?;
         let secrets = SecretBox::open_or_create(&config.data_dir)?;

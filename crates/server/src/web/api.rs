@@ -207,8 +207,16 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
         (
             endpoint(
                 "get",
+                super::overview::XLSX_API_PATH,
+                "The classification-and-grading list as XLSX (audited; query: lang=zh|en)",
+            ),
+            Some(get(super::overview::export_xlsx)),
+        ),
+        (
+            endpoint(
+                "get",
                 "/api/v1/dashboard",
-                "Counts by level, category and organisation",
+                "Counts by level, category and organisation; scan coverage and freshness",
             ),
             Some(get(dashboard)),
         ),
@@ -235,6 +243,7 @@ pub fn endpoints() -> Vec<(Endpoint, Option<MethodRouter<AppState>>)> {
     list.extend(super::supervision_api::endpoints());
     list.extend(super::accounts::endpoints());
     list.extend(super::incidents::endpoints());
+    list.extend(super::inspection::api_endpoints());
     list
 }
 
@@ -504,7 +513,7 @@ pub async fn export_inventory(
     State(state): State<AppState>,
     Authed(identity): Authed,
 ) -> Result<Response> {
-    let csv = service::export_inventory_csv(&state, &identity.actor).await?;
+    let csv = crate::export::inventory_csv(&state, &identity.actor).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -394,8 +394,9 @@ async fn list_page(State(state): State<AppState>, page: PageContext) -> PageResu
 }
 
 /// Parses `YYYY-MM-DD` as the end of that day in Beijing time (UTC+8), in Unix seconds.
-fn end_of_day(date: &str) -> Result<i64> {
-    let bad = || Error::BadRequest("the deadline must be a date YYYY-MM-DD".into());
+/// Also the deadlines of rectification orders (`web::inspection`).
+pub(crate) fn end_of_day(date: &str) -> Result<i64> {
+    let bad = || Error::BadRequest("dates are given as YYYY-MM-DD".into());
     let mut parts = date.trim().splitn(3, '-');
     let mut next = || parts.next().ok_or_else(bad);
     let (year, month, day) = (

@@ -8,8 +8,10 @@ pub mod filing_api;
 pub mod filing_pages;
 pub mod i18n;
 pub mod incidents;
+pub mod inspection;
 pub mod limits;
 pub mod openapi;
+pub mod overview;
 pub mod pages;
 pub mod supervision_api;
 pub mod supervision_pages;
@@ -81,6 +83,14 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(assessment::import_library_upload),
         )
         .route(
+            inspection::EVIDENCE_PATH,
+            axum::routing::post(inspection::upload_evidence),
+        )
+        .route(
+            inspection::API_EVIDENCE_PATH,
+            axum::routing::post(inspection::api_upload_evidence),
+        )
+        .route(
             supervision_pages::PLAN_UPLOAD_PATH,
             axum::routing::post(supervision_pages::upload_plan),
         )
@@ -91,7 +101,9 @@ pub fn router(state: AppState) -> Router {
         .merge(filing_pages::routes())
         .merge(incidents::page_routes())
         .merge(api::routes())
+        .merge(overview::routes())
         .merge(assessment::routes())
+        .merge(inspection::routes())
         .merge(supervision_pages::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(uploads)
@@ -125,8 +137,8 @@ async fn count_and_harden(State(state): State<AppState>, request: Request, next:
     for (name, value) in [
         (
             "content-security-policy",
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),

@@ -27,7 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/lang", get(switch_language))
-        .route("/", get(dashboard))
+        .route("/", get(super::overview::dashboard))
         .route("/sources", get(sources).post(create_source))
         .route("/sources/{id}/scan", post(start_scan))
         .route("/jobs", get(jobs))
@@ -333,53 +333,9 @@ async fn switch_language(
     response
 }
 
-// ---- dashboard
+// ---- jobs shown on the dashboard and the jobs page
 
-fn bars(pairs: &[(String, i64)], label: impl Fn(&str) -> String) -> Vec<Value> {
-    let max = pairs.iter().map(|p| p.1).max().unwrap_or(1).max(1);
-    pairs
-        .iter()
-        .map(|(key, count)| json!({"key": key, "label": label(key), "count": count, "percent": count * 100 / max}))
-        .collect()
-}
-
-async fn dashboard(State(state): State<AppState>, page: PageContext) -> PageResult {
-    let actor = &page.identity()?.actor;
-    let mut counts = service::dashboard(&state, actor).await?;
-    // Most sensitive level first, as the rule pack orders them (least to most).
-    let rules = state.engine.rules();
-    counts
-        .by_level
-        .sort_by_key(|(level, _)| std::cmp::Reverse(rules.level_rank(level)));
-    let jobs = service::jobs(&state, actor, 8).await?;
-    let (_, level_names) = page.levels(&state);
-    let category_names: BTreeMap<&str, &str> = state
-        .engine
-        .rules()
-        .entities
-        .values()
-        .map(|r| (r.category.as_str(), r.category_zh.as_str()))
-        .collect();
-    let jobs: Vec<Value> = jobs.iter().map(job_view).collect();
-    let html = page.render(
-        &state,
-        "dashboard.html",
-        "dashboard",
-        json!({
-            "counts": counts,
-            "by_level": bars(&counts.by_level, |k| level_names.get(k).cloned().unwrap_or_else(|| k.to_owned())),
-            "by_category": bars(&counts.by_category, |k| match (page.lang, category_names.get(k)) {
-                (Lang::Zh, Some(zh)) => (*zh).to_owned(),
-                _ => k.to_owned(),
-            }),
-            "by_organisation": bars(&counts.by_organisation, str::to_owned),
-            "jobs": jobs,
-        }),
-    )?;
-    Ok(html.into_response())
-}
-
-fn job_view(job: &crate::repo::ScanJob) -> Value {
+pub(super) fn job_view(job: &crate::repo::ScanJob) -> Value {
     let mut view = serde_json::to_value(job).expect("jobs serialise");
     view["percent"] = json!(job.percent());
     view
@@ -633,7 +589,6 @@ impl InventoryQuery {
         };
         TableFilter {
             offset: (self.page.unwrap_or(1).max(1) - 1).saturating_mul(service::PAGE_ROWS),
-            table_id: None,
             source_id: self.source_id,
             level: nonempty(&self.level),
             name_contains: nonempty(&self.q),

@@ -1,4 +1,4 @@
-//! Pages of issue 9: the inbox, the supervision hub (监管) with notices, complaints, emergency
+//! Pages of issue 9: the inbox; on the supervision menu (监管) notices, complaints, emergency
 //! plans and drills, and webhooks; and the public complaint form and status lookup, which
 //! need no sign-in (CSRF by double-submit cookie, rate-limited per client address). Each
 //! handler goes through the services, which authorise and audit.
@@ -33,7 +33,6 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/{id}/read", post(mark_read))
         .route("/inbox/read-all", post(mark_all_read))
         .route("/inbox/email", post(set_email))
-        .route("/supervision", get(hub))
         .route("/notices", get(notice_list).post(send_notice))
         .route("/notices/{id}", get(notice))
         .route("/notices/{id}/acknowledge", post(acknowledge))
@@ -98,15 +97,6 @@ async fn set_email(
 ) -> PageResult {
     notify::set_notification_email(&state, &identity.actor, &form.email).await?;
     Ok(see_other("/inbox"))
-}
-
-// ---- the menu
-
-/// The 监管 / Supervision menu: the links of `supervision_links.html`, which show by role.
-async fn hub(State(state): State<AppState>, page: PageContext) -> PageResult {
-    page.identity()?;
-    let html = page.render(&state, "supervision.html", "supervision", json!({}))?;
-    Ok(html.into_response())
 }
 
 // ---- notices

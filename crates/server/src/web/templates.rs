@@ -23,6 +23,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("column.html", include_str!("../../templates/column.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
     (
+        "inventory_print.html",
+        include_str!("../../templates/inventory_print.html"),
+    ),
+    (
         "incidents.html",
         include_str!("../../templates/incidents.html"),
     ),
@@ -80,12 +84,33 @@ const TEMPLATES: &[(&str, &str)] = &[
         "assessment.html",
         include_str!("../../templates/assessment.html"),
     ),
-    // Notices, complaints, delivery, plans and drills (issue 9).
-    ("inbox.html", include_str!("../../templates/inbox.html")),
+    // Inspections, rectification orders and interviews (issue 9).
     (
         "supervision.html",
         include_str!("../../templates/supervision.html"),
     ),
+    (
+        "inspections.html",
+        include_str!("../../templates/inspections.html"),
+    ),
+    (
+        "inspection.html",
+        include_str!("../../templates/inspection.html"),
+    ),
+    (
+        "rectifications.html",
+        include_str!("../../templates/rectifications.html"),
+    ),
+    (
+        "rectification.html",
+        include_str!("../../templates/rectification.html"),
+    ),
+    (
+        "interviews.html",
+        include_str!("../../templates/interviews.html"),
+    ),
+    // Notices, complaints, delivery, plans and drills (issue 9).
+    ("inbox.html", include_str!("../../templates/inbox.html")),
     (
         "supervision_links.html",
         include_str!("../../templates/supervision_links.html"),
@@ -142,7 +167,7 @@ impl Templates {
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM` (UTC+8, the platform's users' time).
-fn format_time(seconds: i64) -> String {
+pub fn format_time(seconds: i64) -> String {
     if seconds <= 0 {
         return "-".into();
     }
