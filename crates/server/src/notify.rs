@@ -13,6 +13,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, OrgKind, OrgRef, Role, authorize, require};
 use crate::delivery::{parse_webhook_url, valid_email, webhook_secret_context};
 use crate::error::{Error, Result};
+use crate::repo::placeholders;
 use crate::service::{audit, bounded};
 
 /// Who is told.
@@ -31,13 +32,6 @@ const MAX_BODY: usize = 20_000;
 const MAX_WEBHOOKS: i64 = 10;
 /// Inbox messages and delivery log rows shown.
 const LIST_LIMIT: i64 = 200;
-
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// Tells `recipients` about `event` (a short machine name such as `notice`, `complaint`);
 /// `link` is the platform page it concerns. Returns how many users were reached.

@@ -113,8 +113,13 @@ async fn workflow(backend: Backend) {
     assert_eq!(escalation["due_at"], "2026-03-01T10:30:00+08:00");
     let id = reported["id"].as_i64().unwrap();
 
-    // The regulator of the jurisdiction sees it live and records the forward.
+    // The regulator of the jurisdiction sees it live (told in its inbox) and records the forward.
     let regulator = app.login("regulator").await;
+    let inbox = app.get("/api/v1/inbox", &regulator).await.json();
+    assert_eq!(inbox["messages"][0]["link"], format!("/incidents/{id}"));
+    let other_regulator = app.login("other_regulator").await;
+    let inbox = app.get("/api/v1/inbox", &other_regulator).await.json();
+    assert_eq!(inbox["unread"], 0, "another jurisdiction is not told");
     let list = app.get("/api/v1/incidents", &regulator).await.json();
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["grade"], "major");
@@ -287,6 +292,17 @@ async fn deadlines_escalate_once_and_survive_a_restart(backend: Backend) {
     clock.advance(Duration::minutes(1));
     assert_eq!(tick(app.state.clone()).await, 1);
     assert_eq!(tick(app.state.clone()).await, 0, "escalated once only");
+    // Both sides are told once of the missed deadline.
+    for user in [&officer, &app.login("regulator").await] {
+        let inbox = app.get("/api/v1/inbox", user).await.json();
+        let overdue_messages = inbox["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["event"] == "incident_overdue")
+            .count();
+        assert_eq!(overdue_messages, 1);
+    }
     let list = app.get("/api/v1/incidents", &officer).await.json();
     let overdue: Vec<(i64, bool)> = list
         .as_array()

@@ -358,6 +358,33 @@ on_both_backends!(
         );
         assert_eq!(view["order"]["status"], "closed");
         assert!(view["allowed_events"].as_array().unwrap().is_empty());
+        // Each side was told of the other's moves in its inbox, and no one else was.
+        let events = |inbox: Value| -> Vec<String> {
+            inbox["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["link"] == format!("/rectifications/{order}"))
+                .map(|m| m["event"].as_str().unwrap().to_owned())
+                .rev()
+                .collect()
+        };
+        let officer_inbox = app.get("/api/v1/inbox", &officer_a).await.json();
+        assert_eq!(
+            events(officer_inbox),
+            [
+                "rectification_issue",
+                "rectification_send_back",
+                "rectification_close"
+            ]
+        );
+        let regulator_inbox = app.get("/api/v1/inbox", &regulator).await.json();
+        assert_eq!(
+            events(regulator_inbox),
+            ["rectification_answer", "rectification_answer"]
+        );
+        let officer_b = app.login("officer_b").await;
+        assert!(events(app.get("/api/v1/inbox", &officer_b).await.json()).is_empty());
         let events: Vec<&str> = view["events"]
             .as_array()
             .unwrap()

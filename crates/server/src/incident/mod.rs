@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, OrgKind, authorize};
 use crate::error::{Error, Result};
+use crate::notify::{Recipients, notify};
 use crate::service::visible_org_ids;
 use store::{IncidentRecord, Milestone, OverdueMark, TimelineEntry};
 
@@ -261,6 +262,22 @@ pub async fn report(state: &AppState, actor: &Actor, new: NewIncident<'_>) -> Re
             format!("{} {title}", grading.grade.as_str()),
         ))
         .await?;
+    // Submitting is the initial report: the regulator hears of it at once.
+    notify(
+        state,
+        &Recipients::Orgs {
+            orgs: actor.org.regulator_id.into_iter().collect(),
+            may: Action::ViewIncidents,
+        },
+        "incident",
+        &format!(
+            "数据安全事件 / Incident ({}): {title}",
+            grading.grade.as_str()
+        ),
+        &format!("{} · {title}", grading.grade.as_str()),
+        &format!("/incidents/{id}"),
+    )
+    .await?;
     let stored = store::get(&state.repo.pool, id).await?;
     Ok(Reported {
         id,
@@ -451,9 +468,23 @@ pub async fn escalate_overdue(state: &AppState) -> Result<usize> {
                     org_id: Some(incident.org_id),
                     action: "incident_overdue".into(),
                     target: format!("incident:{}", incident.id),
-                    detail: body,
+                    detail: body.clone(),
                 })
                 .await?;
+            // Both sides are told: the operator owes the report, the regulator watches it.
+            let regulator = state.repo.organisation(incident.org_id).await?.regulator_id;
+            notify(
+                state,
+                &Recipients::Orgs {
+                    orgs: std::iter::once(incident.org_id).chain(regulator).collect(),
+                    may: Action::ViewIncidents,
+                },
+                "incident_overdue",
+                &format!("事件报告超时 / Incident report overdue: {}", incident.title),
+                &body,
+                &format!("/incidents/{}", incident.id),
+            )
+            .await?;
             escalated += 1;
         }
     }

@@ -24,6 +24,7 @@ use crate::AppState;
 use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, OrgRef, authorize};
 use crate::error::{Error, Result};
+use crate::notify::{Recipients, notify};
 use crate::registry::{json_column, json_text};
 use crate::repo::placeholders;
 use crate::service::{audit, bounded, visible_org_ids};
@@ -314,6 +315,18 @@ pub async fn issue(state: &AppState, actor: &Actor, new: &NewOrder) -> Result<i6
         ),
     )
     .await?;
+    notify(
+        state,
+        &Recipients::Orgs {
+            orgs: vec![new.org_id],
+            may: Action::AnswerRectification,
+        },
+        "rectification_issue",
+        "整改通知 / Rectification order",
+        &requirements,
+        &format!("/rectifications/{id}"),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -468,6 +481,25 @@ pub async fn transition(
                 }
             ),
         ),
+    )
+    .await?;
+    // The other side is told: an answer goes to the regulator, its decision to the operator.
+    let (orgs, may) = if org.id == actor.org.id {
+        (org.regulator_id.into_iter().collect(), Action::Inspect)
+    } else {
+        (vec![order.org_id], Action::AnswerRectification)
+    };
+    notify(
+        state,
+        &Recipients::Orgs { orgs, may },
+        &format!("rectification_{}", event.as_str()),
+        &format!(
+            "整改通知 / Rectification order: {} → {}",
+            order.status.as_str(),
+            to.as_str()
+        ),
+        &comment,
+        &format!("/rectifications/{id}"),
     )
     .await?;
     Ok(to)
