@@ -297,6 +297,34 @@ fn builtin_rules_cite_a_source_and_clause_each() {
     assert!(rules.sources["cac2025"].contains("国家网络安全事件报告管理办法"));
 }
 
+/// Every built-in rule says whether its threshold was checked against the published text, and a
+/// checked one names the page it was read on: the file's comments are the only record of that,
+/// so a rule added or edited without them would pass for checked.
+#[test]
+fn builtin_rules_say_whether_they_were_verified_and_where() {
+    let text = include_str!("../../../rules/incident/grading.yaml");
+    let rules_section = text
+        .split("\nreporting:")
+        .next()
+        .expect("the file has a rules section");
+    let rule_blocks: Vec<&str> = rules_section.split("\n  - id: ").skip(1).collect();
+    assert_eq!(rule_blocks.len(), Rules::builtin().rules.len());
+    for block in rule_blocks {
+        let id = block.lines().next().unwrap_or_default();
+        if block.contains("UNVERIFIED") {
+            continue;
+        }
+        assert!(
+            block.contains("VERIFIED"),
+            "rule {id} is marked neither VERIFIED nor UNVERIFIED"
+        );
+        assert!(
+            block.contains("http"),
+            "rule {id} is VERIFIED without the page it was read on"
+        );
+    }
+}
+
 mod monotone {
     use proptest::prelude::*;
 
