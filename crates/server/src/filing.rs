@@ -25,7 +25,7 @@ use crate::registry::{json_column, json_text};
 use crate::repo::{Repo, placeholders};
 use crate::risk_report::{self, RiskReportContent};
 use crate::service::{audit, bounded, required, visible_org_ids};
-use crate::workflow::{Refusal, StateMachine, Transition};
+use crate::workflow::{Refusal, StateMachine, step};
 
 /// The GB/T 43697 levels whose data goes into the catalogs.
 pub const IMPORTANT: &str = "important";
@@ -154,20 +154,6 @@ impl Event {
 pub enum Party {
     Officer,
     Regulator,
-}
-
-const fn step(
-    from: Status,
-    event: Event,
-    to: Status,
-    by: Party,
-) -> Transition<Status, Event, Party> {
-    Transition {
-        from,
-        event,
-        to,
-        by,
-    }
 }
 
 pub const WORKFLOW: StateMachine<Status, Event, Party> = StateMachine {

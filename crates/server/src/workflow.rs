@@ -17,6 +17,16 @@ pub struct Transition<S, E, P> {
     pub by: P,
 }
 
+/// A transition, written as a row of a workflow's table: `step(from, event, to, by)`.
+pub const fn step<S, E, P>(from: S, event: E, to: S, by: P) -> Transition<S, E, P> {
+    Transition {
+        from,
+        event,
+        to,
+        by,
+    }
+}
+
 /// Why an event was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {

@@ -28,7 +28,7 @@ use crate::notify::{Recipients, notify};
 use crate::registry::{json_column, json_text};
 use crate::repo::placeholders;
 use crate::service::{audit, bounded, visible_org_ids};
-use crate::workflow::{Refusal, StateMachine, Transition};
+use crate::workflow::{Refusal, StateMachine, step};
 
 /// Most findings one order cites.
 const MAX_FINDINGS: usize = 200;
@@ -102,20 +102,6 @@ impl Event {
 pub enum Party {
     Operator,
     Regulator,
-}
-
-const fn step(
-    from: Status,
-    event: Event,
-    to: Status,
-    by: Party,
-) -> Transition<Status, Event, Party> {
-    Transition {
-        from,
-        event,
-        to,
-        by,
-    }
 }
 
 pub const WORKFLOW: StateMachine<Status, Event, Party> = StateMachine {
