@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor};
 use crate::error::{Error, Result};
-use crate::repo::{Repo, TableFilter, placeholders};
+use crate::repo::{Repo, TableFilter, placeholders, query_with_ids};
 use crate::service::spreadsheet_safe;
 use crate::web::i18n::Lang;
 
@@ -89,10 +89,7 @@ impl Repo {
             " ORDER BY o.id, y.name, s.id, t.name, t.id, c.position LIMIT ${next} OFFSET ${}",
             next + 1
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids.iter().chain(filter.systems.iter().flatten()) {
-            query = query.bind(*id);
-        }
+        let mut query = query_with_ids(sql, org_ids.iter().chain(filter.systems.iter().flatten()));
         if let Some(source) = filter.source_id {
             query = query.bind(source);
         }

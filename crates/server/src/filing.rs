@@ -22,7 +22,7 @@ use crate::auth::{Action, Actor, OrgKind, authorize};
 use crate::error::{Error, Result};
 use crate::registry::require_on_filings;
 use crate::registry::{json_column, json_text};
-use crate::repo::{Repo, placeholders};
+use crate::repo::{Repo, placeholders, query_with_ids};
 use crate::risk_report::{self, RiskReportContent};
 use crate::service::{audit, bounded, required, visible_org_ids};
 use crate::workflow::{Refusal, StateMachine, step};
@@ -892,10 +892,7 @@ impl Repo {
             sql += &format!(" AND f.kind = ${}", org_ids.len() + 1);
         }
         sql += " ORDER BY f.id DESC";
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let mut query = query_with_ids(sql, org_ids);
         if let Some(kind) = kind {
             query = query.bind(kind.as_str());
         }
@@ -917,10 +914,7 @@ impl Repo {
              ORDER BY id",
             placeholders(1, org_ids.len())
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let query = query_with_ids(sql, org_ids);
         query
             .fetch_all(&self.pool)
             .await?

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, OrgKind, authorize};
 use crate::error::{Error, Result};
-use crate::repo::{Organisation, Repo, placeholders};
+use crate::repo::{Organisation, Repo, placeholders, query_with_ids};
 use crate::service::{audit, bounded, required, visible_orgs};
 
 /// Most contacts or systems a profile lists.
@@ -409,10 +409,7 @@ impl Repo {
              (SELECT MAX(q.version) FROM operator_profiles q WHERE q.org_id = p.org_id)",
             placeholders(1, org_ids.len())
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let query = query_with_ids(sql, org_ids);
         query
             .fetch_all(&self.pool)
             .await?
@@ -470,10 +467,7 @@ impl Repo {
              WHERE d.org_id IN ({}) ORDER BY d.id",
             placeholders(1, org_ids.len())
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let query = query_with_ids(sql, org_ids);
         query
             .fetch_all(&self.pool)
             .await?

@@ -397,6 +397,18 @@ pub struct Counts {
 }
 
 /// `$first, $first+1, …` for an `IN (…)` list of `count` values.
+/// A query of `sql` with `ids` bound to its first parameters, in order: the `IN (…)` lists that
+/// [`placeholders`] writes. Further parameters are bound after them.
+pub(crate) fn query_with_ids<'q>(
+    sql: String,
+    ids: impl IntoIterator<Item = &'q i64>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    ids.into_iter()
+        .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |query, id| {
+            query.bind(*id)
+        })
+}
+
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|i| format!("${i}"))
@@ -754,10 +766,7 @@ impl Repo {
              WHERE s.org_id IN ({}) ORDER BY s.id",
             placeholders(1, org_ids.len())
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let query = query_with_ids(sql, org_ids);
         query
             .fetch_all(&self.pool)
             .await?
@@ -805,10 +814,7 @@ impl Repo {
             placeholders(1, org_ids.len()),
             org_ids.len() + 1
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let query = query_with_ids(sql, org_ids);
         query
             .bind(limit)
             .fetch_all(&self.pool)
@@ -1088,10 +1094,7 @@ impl Repo {
             next += 1;
         }
         sql += &format!(" ORDER BY t.id LIMIT ${next} OFFSET ${}", next + 1);
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let mut query = query_with_ids(sql, org_ids);
         if let Some(source) = filter.source_id {
             query = query.bind(source);
         }

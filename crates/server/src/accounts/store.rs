@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::now;
-use crate::repo::{Repo, placeholders};
+use crate::repo::{Repo, placeholders, query_with_ids};
 
 /// A user as administration pages list them (never the password hash or the TOTP secret).
 #[derive(Clone, Debug, Serialize)]
@@ -200,10 +200,7 @@ impl Repo {
              WHERE u.org_id IN ({}) ORDER BY u.org_id, u.username",
             placeholders(1, org_ids.len())
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let query = query_with_ids(sql, org_ids);
         query
             .fetch_all(&self.pool)
             .await?
@@ -265,10 +262,7 @@ impl Repo {
             "SELECT id, org_id, name FROM systems WHERE org_id IN ({}) ORDER BY org_id, name",
             placeholders(1, org_ids.len())
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let query = query_with_ids(sql, org_ids);
         query
             .fetch_all(&self.pool)
             .await?
@@ -327,10 +321,7 @@ impl Repo {
             "{GRANT_SELECT} WHERE g.org_id IN ({}) ORDER BY g.id DESC",
             placeholders(1, org_ids.len())
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in org_ids {
-            query = query.bind(*id);
-        }
+        let query = query_with_ids(sql, org_ids);
         query
             .fetch_all(&self.pool)
             .await?

@@ -11,7 +11,7 @@ use sqlx::{AnyPool, Row};
 use shuan_incident::{Grade, Incident, OperatorKind};
 
 use crate::error::{Error, Result};
-use crate::repo::placeholders;
+use crate::repo::{placeholders, query_with_ids};
 
 /// The kind of the timeline entries the deadline tick writes.
 pub const OVERDUE_ENTRY: &str = "overdue";
@@ -221,10 +221,7 @@ pub async fn list(pool: &AnyPool, org_ids: &[i64], limit: i64) -> Result<Vec<Inc
         placeholders(1, org_ids.len()),
         org_ids.len() + 1
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in org_ids {
-        query = query.bind(*id);
-    }
+    let query = query_with_ids(sql, org_ids);
     query
         .bind(limit)
         .fetch_all(pool)

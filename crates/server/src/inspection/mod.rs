@@ -25,7 +25,7 @@ use crate::audit::AuditEntry;
 use crate::auth::{Action, Actor, OrgKind, OrgRef, Role, authorize};
 use crate::error::{Error, Result};
 use crate::registry::{self, OperatorFilter, json_column, json_text};
-use crate::repo::placeholders;
+use crate::repo::{placeholders, query_with_ids};
 use crate::service::{audit, bounded, required, visible_org_ids};
 use draw::SplitMix64;
 
@@ -358,10 +358,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<Inspection>> {
         );
     }
     sql += " ORDER BY i.id DESC";
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in orgs.iter().chain(&drawn_operator) {
-        query = query.bind(*id);
-    }
+    let query = query_with_ids(sql, orgs.iter().chain(&drawn_operator));
     let mut inspections: Vec<Inspection> = query
         .fetch_all(&state.repo.pool)
         .await?
@@ -575,10 +572,7 @@ pub async fn interviews(state: &AppState, actor: &Actor) -> Result<Vec<Interview
         "{INTERVIEW_SELECT} WHERE v.org_id IN ({}) ORDER BY v.held_at DESC, v.id DESC",
         placeholders(1, orgs.len())
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in &orgs {
-        query = query.bind(*id);
-    }
+    let query = query_with_ids(sql, &orgs);
     query
         .fetch_all(&state.repo.pool)
         .await?

@@ -26,7 +26,7 @@ use crate::auth::{Action, Actor, OrgRef, authorize};
 use crate::error::{Error, Result};
 use crate::notify::{Recipients, notify};
 use crate::registry::{json_column, json_text};
-use crate::repo::placeholders;
+use crate::repo::{placeholders, query_with_ids};
 use crate::service::{audit, bounded, visible_org_ids};
 use crate::workflow::{Refusal, StateMachine, step};
 
@@ -327,10 +327,7 @@ pub async fn list(state: &AppState, actor: &Actor, filter: &OrderFilter) -> Resu
         "{ORDER_SELECT} WHERE r.org_id IN ({}) ORDER BY r.id DESC",
         placeholders(1, orgs.len())
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in &orgs {
-        query = query.bind(*id);
-    }
+    let query = query_with_ids(sql, &orgs);
     let now = clock_now(state);
     let orders = query
         .fetch_all(&state.repo.pool)
