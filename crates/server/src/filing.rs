@@ -22,7 +22,7 @@ use crate::auth::{Action, Actor, OrgKind, authorize};
 use crate::error::{Error, Result};
 use crate::registry::require_on_filings;
 use crate::registry::{json_column, json_text};
-use crate::repo::{Repo, placeholders, query_with_ids};
+use crate::repo::{Repo, placeholders, query_with_ids, row_by_id};
 use crate::risk_report::{self, RiskReportContent};
 use crate::service::{audit, bounded, required, visible_org_ids};
 use crate::workflow::{Refusal, StateMachine, step};
@@ -870,11 +870,7 @@ impl Repo {
             "SELECT {FILING_COLUMNS} FROM filings f JOIN organisations o ON o.id = f.org_id \
              WHERE f.id = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let row = row_by_id(&self.pool, sql, id).await?;
         Filing::from_row(&row)
     }
 

@@ -409,6 +409,15 @@ pub(crate) fn query_with_ids<'q>(
         })
 }
 
+/// The one row `sql` selects with `id` as its only parameter; `NotFound` when there is none.
+pub(crate) async fn row_by_id(pool: &AnyPool, sql: String, id: i64) -> Result<AnyRow> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|i| format!("${i}"))
@@ -740,11 +749,7 @@ impl Repo {
             "SELECT {SOURCE_COLUMNS} FROM data_sources s JOIN systems y ON y.id = s.system_id \
              WHERE s.id = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let row = row_by_id(&self.pool, sql, id).await?;
         DataSource::from_row(&row)
     }
 
@@ -796,11 +801,7 @@ impl Repo {
             "SELECT {JOB_COLUMNS} FROM scan_jobs j JOIN data_sources s ON s.id = j.source_id \
              WHERE j.id = $1"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let row = row_by_id(&self.pool, sql, id).await?;
         ScanJob::from_row(&row)
     }
 
@@ -1118,11 +1119,7 @@ impl Repo {
     /// One table, by the list's query, so a table reads the same everywhere.
     pub async fn table(&self, id: i64) -> Result<InventoryTable> {
         let sql = format!("SELECT {TABLE_FIELDS} {TABLE_FROM} WHERE t.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let row = row_by_id(&self.pool, sql, id).await?;
         InventoryTable::from_row(&row)
     }
 
@@ -1152,11 +1149,7 @@ impl Repo {
 
     pub async fn column(&self, id: i64) -> Result<InventoryColumn> {
         let sql = format!("SELECT {COLUMN_COLUMNS} FROM inventory_columns WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let row = row_by_id(&self.pool, sql, id).await?;
         InventoryColumn::from_row(&row)
     }
 

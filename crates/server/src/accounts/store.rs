@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::now;
-use crate::repo::{Repo, placeholders, query_with_ids};
+use crate::repo::{Repo, placeholders, query_with_ids, row_by_id};
 
 /// A user as administration pages list them (never the password hash or the TOTP secret).
 #[derive(Clone, Debug, Serialize)]
@@ -332,11 +332,7 @@ impl Repo {
 
     pub async fn grant(&self, id: i64) -> Result<VendorGrant> {
         let sql = format!("{GRANT_SELECT} WHERE g.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let row = row_by_id(&self.pool, sql, id).await?;
         VendorGrant::from_row(&row)
     }
 

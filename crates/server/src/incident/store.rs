@@ -11,7 +11,7 @@ use sqlx::{AnyPool, Row};
 use shuan_incident::{Grade, Incident, OperatorKind};
 
 use crate::error::{Error, Result};
-use crate::repo::{placeholders, query_with_ids};
+use crate::repo::{placeholders, query_with_ids, row_by_id};
 
 /// The kind of the timeline entries the deadline tick writes.
 pub const OVERDUE_ENTRY: &str = "overdue";
@@ -202,11 +202,7 @@ pub async fn get(pool: &AnyPool, id: i64) -> Result<IncidentRecord> {
         "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN organisations o ON o.id = i.org_id \
          WHERE i.id = $1"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let row = row_by_id(pool, sql, id).await?;
     IncidentRecord::from_row(&row)
 }
 
