@@ -3,10 +3,11 @@
 //!
 //! Built once on first use; lookups allocate nothing.
 
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::charset::HanSet;
 
 /// Code and name of every province, prefecture and county (MCA list as of 2025-12-31).
 const DIVISIONS_TSV: &str = include_str!("../data/divisions.tsv");
@@ -104,19 +105,19 @@ const COMPOUND_SURNAMES: [&str; 26] = [
     "太史", "申屠",
 ];
 
-fn surnames() -> &'static HashSet<char> {
-    static SET: OnceLock<HashSet<char>> = OnceLock::new();
-    SET.get_or_init(|| SURNAMES.chars().collect())
-}
+static SURNAME_CHARS: HanSet = HanSet::new(SURNAMES);
 
 /// Length in characters of the surname `name` starts with, if it starts with one.
 pub fn surname_len(name: &str) -> Option<usize> {
-    if COMPOUND_SURNAMES.iter().any(|s| name.starts_with(s)) {
+    // Every compound surname is two three-byte characters: compare six bytes at once.
+    if let Some(head) = name.as_bytes().first_chunk::<6>()
+        && COMPOUND_SURNAMES.iter().any(|s| s.as_bytes() == head)
+    {
         return Some(2);
     }
     name.chars()
         .next()
-        .filter(|c| surnames().contains(c))
+        .filter(|&c| SURNAME_CHARS.contains(c))
         .map(|_| 1)
 }
 
@@ -127,7 +128,8 @@ pub fn is_han(c: char) -> bool {
 
 /// Characters that end a name when it is followed by more text ("张伟于2023年…", "李娜的订单").
 pub fn ends_name(c: char) -> bool {
-    "于在的已于是向从把被将和与及等了为对给到办提登使通".contains(c)
+    static ENDS_NAME: HanSet = HanSet::new("于在的已是向从把被将和与及等了为对给到办提登使通");
+    ENDS_NAME.contains(c)
 }
 
 /// A Chinese personal name: a surname and one or two given characters (two or three for a
@@ -142,16 +144,16 @@ pub fn is_person_name(s: &str) -> bool {
     let Some(surname) = surname_len(s) else {
         return false;
     };
-    s.chars().all(is_han)
-        && n > surname
+    n > surname
         && n - surname <= 2
-        && !is_ethnicity(s)
-        && !looks_like_word(s)
+        && s.chars().all(is_han)
         && !s.ends_with(|c| NOUN_ENDINGS.contains(c))
+        && !looks_like_word(s)
+        && !is_ethnicity(s)
 }
 
 /// Last characters of field names and nouns ("车牌号", "金额", "单价") that given names avoid.
-const NOUN_ENDINGS: &str = "号码址额量态注型类表单率价费数";
+static NOUN_ENDINGS: HanSet = HanSet::new("号码址额量态注型类表单率价费数");
 
 /// Common two-character words that start with a surname character and would otherwise pass
 /// as names in a column of statuses or categories.
@@ -227,6 +229,10 @@ const ETHNICITIES: [&str; 56] = [
 /// An ethnic group as written in a record: "汉族", or the name without 族 when it is
 /// unambiguous ("维吾尔", "蒙古").
 pub fn is_ethnicity(s: &str) -> bool {
+    static FIRST_CHARS: HanSet = HanSet::first_chars(&ETHNICITIES);
+    if !s.chars().next().is_some_and(|c| FIRST_CHARS.contains(c)) {
+        return false;
+    }
     match s.strip_suffix('族') {
         Some(base) => ETHNICITIES.contains(&base),
         None => s.chars().count() >= 2 && ETHNICITIES.contains(&s) && s != "高山" && s != "保安",

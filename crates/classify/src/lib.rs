@@ -1,6 +1,7 @@
 //! Shu'an discovery engine: find personal information, sensitive personal information and
 //! important data, and label it with an entity, a category and a level, saying why.
 //!
+//! - [`charset`]: compile-time bitmaps of Han characters for the scanning loops.
 //! - [`validate`]: checksums and structural checks (resident ID, USCC, Luhn, VIN, …).
 //! - [`value`]: which entities a whole cell is; [`column`]: a column's label from a sample.
 //! - [`text`]: findings with line and character offsets in free text.
@@ -9,6 +10,7 @@
 //! Architecture invariant: pure. No I/O, no threads, no clock: the same input gives the same
 //! labels, so results are reproducible and the crate runs anywhere (including a fuzzer).
 
+pub mod charset;
 pub mod column;
 pub mod dict;
 pub mod entity;

@@ -8,9 +8,10 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use crate::Engine;
+use crate::charset;
 use crate::dict::{self, is_han};
 use crate::entity::Entity;
 use crate::validate::{self, Validity};
@@ -40,25 +41,86 @@ pub struct Finding {
 
 /// Scan `text` (whole lines, `\n`-separated; the first is line `first_line`), appending findings.
 pub fn scan(engine: &Engine, text: &str, first_line: u64, out: &mut Vec<Finding>) {
-    let mut spans = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
+    let mut scratch = Scratch::default();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for (i, end) in ends.enumerate() {
+        let line = &text[start..end];
+        start = end + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             continue;
         }
-        spans.clear();
-        scan_line(engine, line, &mut spans);
-        resolve(line, first_line + i as u64, &mut spans, out);
+        scan_line(engine, line, &mut scratch);
+        resolve(line, first_line + i as u64, &mut scratch.spans, out);
     }
 }
 
 /// A candidate before overlaps are resolved: byte range, what, confidence.
 type Span = (usize, usize, Found, f64);
 
-fn scan_line(engine: &Engine, line: &str, spans: &mut Vec<Span>) {
-    scan_ascii_tokens(line, spans);
-    if !line.is_ascii() {
-        scan_han(line, spans);
+/// Buffers reused from line to line.
+#[derive(Default)]
+struct Scratch {
+    spans: Vec<Span>,
+    /// Spans of the Han pass, kept apart while the shared loop runs so they follow the
+    /// token spans, as the resolver's tie-breaking expects.
+    han_spans: Vec<Span>,
+}
+
+/// One loop over the line's characters does both passes: ASCII tokens go to the validators
+/// as they are cut, and each Han character is looked up in the lexicon table.
+fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
+    let Scratch { spans, han_spans } = scratch;
+    spans.clear();
+    han_spans.clear();
+    let lex = lexicon();
+    let mut han = HanPass::default();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c >= 0x80 {
+            han.non_ascii = true;
+            if c & 0xF0 == 0xE0 {
+                if i >= han.resume_at
+                    && let Some(entry) = lex.entry(b, i)
+                    && let Some((s, e, kind)) = lex.match_at(b, i, entry, han.resume_at)
+                {
+                    han.on_match(line, s, e, kind, han_spans);
+                }
+                i += 3;
+            } else {
+                i += utf8_len(c);
+            }
+            continue;
+        }
+        if TOKEN_CLASS[usize::from(c)] & ALNUM == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (mut seen, mut digits) = (0, 0);
+        while let Some(&k) = b.get(i).map(|&c| &TOKEN_CLASS[usize::from(c)])
+            && k != 0
+        {
+            seen |= k;
+            digits += usize::from(k & DIGIT);
+            i += 1;
+        }
+        // Connectors at the end belong to the sentence, not the identifier.
+        let mut end = i;
+        while TOKEN_CLASS[usize::from(b[end - 1])] & ALNUM == 0 {
+            end -= 1;
+        }
+        if end < i {
+            seen = classes(&b[start..end]);
+        }
+        classify_token(line, start, end, seen, digits, spans);
+    }
+    if han.non_ascii {
+        han.finish(line, han_spans);
+        spans.append(han_spans);
     }
     for (index, det) in engine.custom_detectors().iter().enumerate() {
         for (s, e) in det.find_in_line(line) {
@@ -67,29 +129,51 @@ fn scan_line(engine: &Engine, line: &str, spans: &mut Vec<Span>) {
     }
 }
 
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b':' | b'_' | b'@' | b'%' | b'+' | b'-')
+/// What a byte is inside an identifier-like run of ASCII; 0 for bytes that end the run.
+const DIGIT: u8 = 1;
+const LETTER: u8 = 2;
+const AT: u8 = 4;
+const COLON: u8 = 8;
+const DOT: u8 = 16;
+const DASH: u8 = 32;
+/// `_`, `%` and `+`: inside identifiers, but saying nothing about their shape.
+const JOIN: u8 = 64;
+const ALNUM: u8 = DIGIT | LETTER;
+
+static TOKEN_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = match c {
+            b'0'..=b'9' => DIGIT,
+            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            b'@' => AT,
+            b':' => COLON,
+            b'.' => DOT,
+            b'-' => DASH,
+            b'_' | b'%' | b'+' => JOIN,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Length of the UTF-8 sequence a lead byte starts (the scanners only stand on lead bytes).
+#[inline]
+fn utf8_len(lead: u8) -> usize {
+    1 + usize::from(lead >= 0xC0) + usize::from(lead >= 0xE0) + usize::from(lead >= 0xF0)
 }
 
-fn scan_ascii_tokens(line: &str, spans: &mut Vec<Span>) {
-    let b = line.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && is_token_byte(b[i]) {
-            i += 1;
-        }
-        // Connectors at the end belong to the sentence, not the identifier.
-        let mut end = i;
-        while end > start && !b[end - 1].is_ascii_alphanumeric() {
-            end -= 1;
-        }
-        classify_token(line, start, end, spans);
-    }
+/// The union of the classes of `t`'s bytes.
+fn classes(t: &[u8]) -> u8 {
+    t.iter()
+        .fold(0, |seen, &c| seen | TOKEN_CLASS[usize::from(c)])
+}
+
+fn count(t: &[u8], byte: u8) -> usize {
+    t.iter().filter(|&&c| c == byte).count()
 }
 
 fn push(spans: &mut Vec<Span>, s: usize, e: usize, entity: Entity, confidence: f64) {
@@ -162,33 +246,27 @@ static BIRTH_CUES: Cues = Cues::new(&["出生", "生日", "birth", "dob"]);
 static IMSI_CUES: Cues = Cues::new(&["imsi"]);
 static ICCID_CUES: Cues = Cues::new(&["iccid", "sim"]);
 
-fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
+/// One token at `s..e`: `seen` is the union of its byte classes, `digits` its digit count.
+fn classify_token(line: &str, s: usize, e: usize, seen: u8, digits: usize, spans: &mut Vec<Span>) {
     let t = &line.as_bytes()[s..e];
     let ctx = || before(line, s, 12);
-    let mut digits = 0;
-    let mut letters = 0;
-    let (mut at, mut colon, mut dot, mut dash) = (false, 0, 0, 0);
-    for &c in t {
-        match c {
-            b'0'..=b'9' => digits += 1,
-            b'a'..=b'z' | b'A'..=b'Z' => letters += 1,
-            b'@' => at = true,
-            b':' => colon += 1,
-            b'.' => dot += 1,
-            b'-' => dash += 1,
-            _ => {}
-        }
-    }
+    let letters = seen & LETTER != 0;
+    let (at, colon, dot, dash) = (
+        seen & AT != 0,
+        seen & COLON != 0,
+        seen & DOT != 0,
+        seen & DASH != 0,
+    );
     if at {
         if validate::email(t) {
             push(spans, s, e, Entity::Email, 0.95);
         }
         return;
     }
-    if colon > 0 {
+    if colon {
         if validate::mac_address(t) {
             push(spans, s, e, Entity::MacAddress, 0.9);
-        } else if colon >= 2 && validate::ipv6(t) {
+        } else if validate::ipv6(t) {
             push(spans, s, e, Entity::Ipv6, 0.9);
         } else if let Some(p) = t.iter().position(|&c| c == b':') {
             // An IPv4 address with a port.
@@ -198,28 +276,31 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         }
         return;
     }
-    if dot > 0 && letters == 0 && dash == 0 {
-        if dot == 3 && validate::ipv4(t) {
-            push(spans, s, e, Entity::Ipv4, 0.85);
-        } else if dot == 1 {
-            gps_from(line, s, e, spans);
+    if dot && !letters && !dash {
+        match count(t, b'.') {
+            3 if validate::ipv4(t) => push(spans, s, e, Entity::Ipv4, 0.85),
+            1 => gps_from(line, s, e, spans),
+            _ => {}
         }
         return;
     }
-    if dash > 0 && letters == 0 {
+    if dash && !letters {
         if validate::landline(t) {
             push(spans, s, e, Entity::Landline, 0.85);
         } else if validate::mobile(t) {
             push(spans, s, e, Entity::Mobile, 0.9);
-        } else if dash == 2 && validate::birth_date(&line[s..e]) && BIRTH_CUES.occur_in(ctx()) {
+        } else if count(t, b'-') == 2
+            && validate::birth_date(&line[s..e])
+            && BIRTH_CUES.occur_in(ctx())
+        {
             push(spans, s, e, Entity::DateOfBirth, 0.8);
         }
         return;
     }
-    if dash > 0 || dot > 0 {
+    if dash || dot {
         return;
     }
-    if letters == 0 {
+    if !letters {
         classify_digits(line, s, e, spans);
         return;
     }
@@ -227,7 +308,7 @@ fn classify_token(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
     if let Some(province) = line[..s]
         .chars()
         .next_back()
-        .filter(|c| PLATE_PROVINCES.contains(*c))
+        .filter(|&c| PLATE_PROVINCES.contains(c))
         && validate::plate_tail(t)
     {
         push(spans, s - province.len_utf8(), e, Entity::LicensePlate, 0.9);
@@ -263,6 +344,11 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
     let t = &line.as_bytes()[s..e];
     let ctx = before(line, s, 8);
     let cue = |cues: &Cues| cues.occur_in(ctx);
+    let resident = if t.len() == 18 {
+        validate::resident_id(t)
+    } else {
+        None
+    };
     match t.len() {
         11 if validate::mobile(t) => {
             // "+86 138…" and "+86-138…": the country code belongs to the number.
@@ -280,8 +366,8 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         18 if validate::hmt_residence_permit(t) => {
             push(spans, s, e, Entity::HmtResidencePermit, 0.9)
         }
-        18 if validate::resident_id(t).is_some() && (!cue(&NOT_PERSONAL) || cue(&ID_CUES)) => {
-            let checked = validate::resident_id(t) == Some(Validity::Checked);
+        18 if resident.is_some() && (!cue(&NOT_PERSONAL) || cue(&ID_CUES)) => {
+            let checked = resident == Some(Validity::Checked);
             push(
                 spans,
                 s,
@@ -384,9 +470,91 @@ enum Lex {
     Street,
 }
 
+/// The Han lexicon, matched leftmost-longest like an Aho-Corasick automaton but a character
+/// at a time: one table lookup tells whether any word starts with the character, so the
+/// common case (no word here) costs a few instructions, not an automaton step per byte.
 struct Lexicon {
-    automaton: AhoCorasick,
-    kinds: Vec<Lex>,
+    /// Per Han character (by [`charset::han_slot`]): [`PLACE`] or [`STREET`] for a
+    /// one-character word, and in [`BUCKET`] the index + 1 of the longer words whose first
+    /// Han character it is.
+    han: Box<[u16]>,
+    /// Words by first Han character: the ASCII before it ("HIV" of "HIV阳性", often empty),
+    /// the word, its kind; longest ASCII lead first, then longest word.
+    buckets: Vec<Vec<(usize, &'static str, Lex)>>,
+}
+
+const PLACE: u16 = 1 << 15;
+const STREET: u16 = 1 << 14;
+const BUCKET: u16 = STREET - 1;
+
+impl Lexicon {
+    fn new(words: &[(&'static str, Lex)]) -> Lexicon {
+        let mut lex = Lexicon {
+            han: vec![0; charset::HAN_TABLE_LEN].into_boxed_slice(),
+            buckets: Vec::new(),
+        };
+        for &(word, kind) in words {
+            let lead = word.find(|c: char| !c.is_ascii()).unwrap_or(word.len());
+            let key = word[lead..].chars().next();
+            let Some(slot) = key.and_then(|c| charset::han_slot(c as u32)) else {
+                panic!("lexicon word {word} has no Han character after its ASCII");
+            };
+            let entry = &mut lex.han[slot];
+            if word.chars().count() == 1 {
+                *entry |= match kind {
+                    Lex::Place => PLACE,
+                    Lex::Street => STREET,
+                    _ => panic!("only places and streets are one-character words: {word}"),
+                };
+                continue;
+            }
+            if *entry & BUCKET == 0 {
+                lex.buckets.push(Vec::new());
+                *entry |= u16::try_from(lex.buckets.len()).expect("fewer buckets than BUCKET");
+            }
+            lex.buckets[usize::from(*entry & BUCKET) - 1].push((lead, word, kind));
+        }
+        for bucket in &mut lex.buckets {
+            // Leftmost first, then longest; stable, so of two equal words the first listed
+            // wins, as in an automaton.
+            bucket.sort_by_key(|&(lead, word, _)| std::cmp::Reverse((lead, word.len())));
+        }
+        lex
+    }
+
+    /// The table entry of the three-byte character at `i`, if any word involves it.
+    #[inline]
+    fn entry(&self, b: &[u8], i: usize) -> Option<u16> {
+        let slot = charset::han_slot(charset::decode3(b[i], b[i + 1], b[i + 2]))?;
+        Some(self.han[slot]).filter(|&e| e != 0)
+    }
+
+    /// The leftmost-longest word at the character at `i` (or at the ASCII lead before it),
+    /// starting no earlier than `resume_at`.
+    fn match_at(
+        &self,
+        b: &[u8],
+        i: usize,
+        entry: u16,
+        resume_at: usize,
+    ) -> Option<(usize, usize, Lex)> {
+        if entry & BUCKET != 0 {
+            let words = &self.buckets[usize::from(entry & BUCKET) - 1];
+            let found = words.iter().find(|&&(lead, word, _)| {
+                i >= resume_at + lead && b[i - lead..].starts_with(word.as_bytes())
+            });
+            if let Some(&(lead, word, kind)) = found {
+                return Some((i - lead, i - lead + word.len(), kind));
+            }
+        }
+        if entry & PLACE != 0 {
+            Some((i, i + 3, Lex::Place))
+        } else if entry & STREET != 0 {
+            Some((i, i + 3, Lex::Street))
+        } else {
+            None
+        }
+    }
 }
 
 /// Words after which a personal name follows.
@@ -419,13 +587,9 @@ const NAME_CUES: &[&str] = &[
 fn lexicon() -> &'static Lexicon {
     static LEX: OnceLock<Lexicon> = OnceLock::new();
     LEX.get_or_init(|| {
-        let mut words: Vec<&str> = Vec::new();
-        let mut kinds = Vec::new();
+        let mut words = Vec::new();
         let mut add = |list: &[&'static str], kind: Lex| {
-            for w in list {
-                words.push(w);
-                kinds.push(kind);
-            }
+            words.extend(list.iter().map(|&w| (w, kind)));
         };
         add(NAME_CUES, Lex::NameCue);
         add(&dict::ORG_SUFFIXES, Lex::OrgSuffix);
@@ -438,50 +602,58 @@ fn lexicon() -> &'static Lexicon {
             ],
             Lex::Street,
         );
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&words)
-            .expect("lexicon builds an automaton");
-        Lexicon { automaton, kinds }
+        Lexicon::new(&words)
     })
 }
 
-fn scan_han(line: &str, spans: &mut Vec<Span>) {
-    let lex = lexicon();
-    // An organisation suffix waiting to see whether a later one in the same run of Han
-    // characters extends the name ("国际公司传媒有限公司").
-    let mut org: Option<(usize, usize)> = None;
-    let (mut place, mut street) = (false, false);
-    for m in lex.automaton.find_iter(line) {
-        match lex.kinds[m.pattern().as_usize()] {
+/// The Han side of [`scan_line`]: lexicon matches in line order, and what they add up to.
+#[derive(Default)]
+struct HanPass {
+    non_ascii: bool,
+    /// Lexicon matches do not overlap: the next starts here or later.
+    resume_at: usize,
+    /// An organisation suffix waiting to see whether a later one in the same run of Han
+    /// characters extends the name ("国际公司传媒有限公司").
+    org: Option<(usize, usize)>,
+    place: bool,
+    street: bool,
+}
+
+impl HanPass {
+    fn on_match(&mut self, line: &str, start: usize, end: usize, kind: Lex, spans: &mut Vec<Span>) {
+        self.resume_at = end;
+        match kind {
             Lex::NameCue => {
-                if let Some((s, e)) = name_after(line, m.end()) {
+                if let Some((s, e)) = name_after(line, end) {
                     push(spans, s, e, Entity::PersonName, 0.8);
                 }
             }
             Lex::OrgSuffix => {
-                org = match org {
-                    Some((s, e)) if line[e..m.start()].chars().all(is_han) => Some((s, m.end())),
+                self.org = match self.org {
+                    Some((s, e)) if line[e..start].chars().all(is_han) => Some((s, end)),
                     pending => {
                         push_org(line, pending, spans);
-                        Some((m.start(), m.end()))
+                        Some((start, end))
                     }
                 }
             }
-            Lex::Religion => push(spans, m.start(), m.end(), Entity::Religion, 0.7),
-            Lex::Health => push(spans, m.start(), m.end(), Entity::Health, 0.7),
-            Lex::Place => place = true,
-            Lex::Street => street = true,
+            Lex::Religion => push(spans, start, end, Entity::Religion, 0.7),
+            Lex::Health => push(spans, start, end, Entity::Health, 0.7),
+            Lex::Place => self.place = true,
+            Lex::Street => self.street = true,
         }
     }
-    push_org(line, org, spans);
-    if memchr::memchr3(b'\'', b'"', 0xE2, line.as_bytes()).is_some() {
-        quoted_names(line, spans);
-    }
-    // Both a division suffix and a street word: only then is the division dictionary worth it.
-    if place && street {
-        addresses(line, spans);
+
+    fn finish(&mut self, line: &str, spans: &mut Vec<Span>) {
+        push_org(line, self.org.take(), spans);
+        if memchr::memchr3(b'\'', b'"', 0xE2, line.as_bytes()).is_some() {
+            quoted_names(line, spans);
+        }
+        // Both a division suffix and a street word: only then is the division dictionary
+        // worth it.
+        if self.place && self.street {
+            addresses(line, spans);
+        }
     }
 }
 

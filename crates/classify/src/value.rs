@@ -3,6 +3,7 @@
 //! One pass over the bytes tells the value's shape; only the validators that shape allows
 //! run, so a cell costs a few dozen nanoseconds.
 
+use crate::charset::HanSet;
 use crate::dict;
 use crate::entity::{Entity, EntitySet};
 use crate::validate::{self, Validity};
@@ -239,7 +240,8 @@ fn match_han(v: &str, s: &Shape, m: &mut ValueMatch) {
 }
 
 /// One-character province abbreviations that start a mainland licence plate.
-pub const PLATE_PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
+pub static PLATE_PROVINCES: HanSet =
+    HanSet::new("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼");
 
 #[cfg(test)]
 mod tests {
