@@ -399,18 +399,23 @@ fn is_address_char(c: char) -> bool {
 
 /// A postal address: at least one division name and one address word, mostly Han.
 pub fn is_address(s: &str) -> bool {
-    let n = s.chars().count();
-    if !(6..=120).contains(&n) {
-        return false;
-    }
-    let Some((start, _)) = division_names(s).next() else {
-        return false;
-    };
     // The place comes first in a Chinese address; allow a short lead such as "中国".
-    start <= 6
+    is_address_after_division(s)
+        && division_names(s)
+            .next()
+            .is_some_and(|(start, _)| start <= 6)
+}
+
+/// [`is_address`] for text the caller knows to start with a division name: the length, an
+/// address word, and only the characters addresses are written with.
+pub fn is_address_after_division(s: &str) -> bool {
+    (6..=120).contains(&s.chars().count())
         && s.chars().any(is_address_char)
-        && s.chars()
-            .all(|c| is_han(c) || c.is_ascii_alphanumeric() || "-#（）()·、 ".contains(c))
+        && s.chars().all(|c| {
+            is_han(c)
+                || c.is_ascii_alphanumeric()
+                || matches!(c, '-' | '#' | '（' | '）' | '(' | ')' | '·' | '、' | ' ')
+        })
 }
 
 #[cfg(test)]

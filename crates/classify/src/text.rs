@@ -100,12 +100,13 @@ fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
             continue;
         }
         let start = i;
-        let (mut seen, mut digits) = (0, 0);
-        while let Some(&k) = b.get(i).map(|&c| &TOKEN_CLASS[usize::from(c)])
-            && k != 0
-        {
+        let mut seen = 0;
+        for &c in &b[start..] {
+            let k = TOKEN_CLASS[usize::from(c)];
+            if k == 0 {
+                break;
+            }
             seen |= k;
-            digits += usize::from(k & DIGIT);
             i += 1;
         }
         // Connectors at the end belong to the sentence, not the identifier.
@@ -116,7 +117,7 @@ fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
         if end < i {
             seen = classes(&b[start..end]);
         }
-        classify_token(line, start, end, seen, digits, spans);
+        classify_token(line, start, end, seen, spans);
     }
     if han.non_ascii {
         han.finish(line, han_spans);
@@ -246,8 +247,8 @@ static BIRTH_CUES: Cues = Cues::new(&["出生", "生日", "birth", "dob"]);
 static IMSI_CUES: Cues = Cues::new(&["imsi"]);
 static ICCID_CUES: Cues = Cues::new(&["iccid", "sim"]);
 
-/// One token at `s..e`: `seen` is the union of its byte classes, `digits` its digit count.
-fn classify_token(line: &str, s: usize, e: usize, seen: u8, digits: usize, spans: &mut Vec<Span>) {
+/// One token at `s..e`; `seen` is the union of its byte classes.
+fn classify_token(line: &str, s: usize, e: usize, seen: u8, spans: &mut Vec<Span>) {
     let t = &line.as_bytes()[s..e];
     let ctx = || before(line, s, 12);
     let letters = seen & LETTER != 0;
@@ -315,7 +316,9 @@ fn classify_token(line: &str, s: usize, e: usize, seen: u8, digits: usize, spans
         return;
     }
     match t.len() {
-        18 if digits == 17 && matches!(t[17], b'X' | b'x') => classify_digits(line, s, e, spans),
+        18 if matches!(t[17], b'X' | b'x') && t[..17].iter().all(u8::is_ascii_digit) => {
+            classify_digits(line, s, e, spans)
+        }
         18 => {
             if validate::uscc(t).is_some() {
                 push(spans, s, e, Entity::Uscc, 0.95);
@@ -342,8 +345,7 @@ fn classify_token(line: &str, s: usize, e: usize, seen: u8, digits: usize, spans
 
 fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
     let t = &line.as_bytes()[s..e];
-    let ctx = before(line, s, 8);
-    let cue = |cues: &Cues| cues.occur_in(ctx);
+    let cue = |cues: &Cues| cues.occur_in(before(line, s, 8));
     let resident = if t.len() == 18 {
         validate::resident_id(t)
     } else {
@@ -458,7 +460,7 @@ fn gps_from(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
 }
 
 /// Kinds of Han lexicon entries.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Lex {
     NameCue,
     OrgSuffix,
@@ -584,26 +586,28 @@ const NAME_CUES: &[&str] = &[
     "投保人",
 ];
 
+fn lexicon_words() -> Vec<(&'static str, Lex)> {
+    let mut words = Vec::new();
+    let mut add = |list: &[&'static str], kind: Lex| {
+        words.extend(list.iter().map(|&w| (w, kind)));
+    };
+    add(NAME_CUES, Lex::NameCue);
+    add(&dict::ORG_SUFFIXES, Lex::OrgSuffix);
+    add(&dict::RELIGION_TERMS, Lex::Religion);
+    add(&dict::HEALTH_TERMS, Lex::Health);
+    add(&["省", "市", "区", "县", "州", "旗", "盟"], Lex::Place);
+    add(
+        &[
+            "路", "街", "道", "村", "镇", "乡", "室", "栋", "弄", "巷", "号", "组", "苑",
+        ],
+        Lex::Street,
+    );
+    words
+}
+
 fn lexicon() -> &'static Lexicon {
     static LEX: OnceLock<Lexicon> = OnceLock::new();
-    LEX.get_or_init(|| {
-        let mut words = Vec::new();
-        let mut add = |list: &[&'static str], kind: Lex| {
-            words.extend(list.iter().map(|&w| (w, kind)));
-        };
-        add(NAME_CUES, Lex::NameCue);
-        add(&dict::ORG_SUFFIXES, Lex::OrgSuffix);
-        add(&dict::RELIGION_TERMS, Lex::Religion);
-        add(&dict::HEALTH_TERMS, Lex::Health);
-        add(&["省", "市", "区", "县", "州", "旗", "盟"], Lex::Place);
-        add(
-            &[
-                "路", "街", "道", "村", "镇", "乡", "室", "栋", "弄", "巷", "号", "组", "苑",
-            ],
-            Lex::Street,
-        );
-        Lexicon::new(&words)
-    })
+    LEX.get_or_init(|| Lexicon::new(&lexicon_words()))
 }
 
 /// The Han side of [`scan_line`]: lexicon matches in line order, and what they add up to.
@@ -646,9 +650,7 @@ impl HanPass {
 
     fn finish(&mut self, line: &str, spans: &mut Vec<Span>) {
         push_org(line, self.org.take(), spans);
-        if memchr::memchr3(b'\'', b'"', 0xE2, line.as_bytes()).is_some() {
-            quoted_names(line, spans);
-        }
+        quoted_names(line, spans);
         // Both a division suffix and a street word: only then is the division dictionary
         // worth it.
         if self.place && self.street {
@@ -678,7 +680,12 @@ fn name_after(line: &str, cue_end: usize) -> Option<(usize, usize)> {
 
 /// Names in quotes: `'张三'`, `"李四"`, `“王五”`.
 fn quoted_names(line: &str, spans: &mut Vec<Span>) {
-    for (i, c) in line.char_indices() {
+    // 0xE2 leads the curly quotes (and other punctuation, sorted out below).
+    for i in memchr::memchr3_iter(b'\'', b'"', 0xE2, line.as_bytes()) {
+        let c = line[i..]
+            .chars()
+            .next()
+            .expect("memchr stops at a character's first byte");
         let close = match c {
             '\'' => '\'',
             '"' => '"',
@@ -754,11 +761,13 @@ fn org_ending_at(line: &str, suffix_start: usize, end: usize) -> Option<(usize, 
     start = end - name.len();
     // "公司", "大学" and the like end many phrases that are no organisation: trust them only
     // after a cue word or with a place name in front.
-    let strong = dict::org_suffix(name).is_some_and(|suf| STRONG_ORG_SUFFIXES.contains(&suf));
-    let placed = dict::division_names(name)
-        .next()
-        .is_some_and(|(s, _)| s == 0);
-    (dict::is_org_name(name) && (strong || lead.is_some() || placed)).then_some((start, end))
+    let strong = || dict::org_suffix(name).is_some_and(|suf| STRONG_ORG_SUFFIXES.contains(&suf));
+    let placed = || {
+        dict::division_names(name)
+            .next()
+            .is_some_and(|(s, _)| s == 0)
+    };
+    (dict::is_org_name(name) && (lead.is_some() || strong() || placed())).then_some((start, end))
 }
 
 /// Characters after which an address may start though they are Han ("家住", "位于").
@@ -776,9 +785,13 @@ fn addresses(line: &str, spans: &mut Vec<Span>) {
         }
         let end = s + line[s..]
             .char_indices()
-            .find(|&(_, c)| !(is_han(c) || c.is_ascii_alphanumeric() || "-#（）()·".contains(c)))
+            .find(|&(_, c)| {
+                !(is_han(c)
+                    || c.is_ascii_alphanumeric()
+                    || matches!(c, '-' | '#' | '（' | '）' | '(' | ')' | '·'))
+            })
             .map_or(line.len() - s, |(i, _)| i);
-        if dict::is_address(&line[s..end]) {
+        if dict::is_address_after_division(&line[s..end]) {
             push(spans, s, end, Entity::Address, 0.8);
             covered = end;
         }
@@ -827,6 +840,50 @@ fn resolve(line: &str, line_no: u64, spans: &mut [Span], out: &mut Vec<Finding>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Every lexicon match in `line`, walked as [`scan_line`] walks it.
+    fn lexicon_matches(line: &str) -> Vec<(usize, usize, Lex)> {
+        let (lex, b) = (lexicon(), line.as_bytes());
+        let (mut out, mut resume_at) = (Vec::new(), 0);
+        for (i, c) in line.char_indices() {
+            if c.len_utf8() == 3
+                && i >= resume_at
+                && let Some(entry) = lex.entry(b, i)
+                && let Some(m) = lex.match_at(b, i, entry, resume_at)
+            {
+                resume_at = m.1;
+                out.push(m);
+            }
+        }
+        out
+    }
+
+    proptest! {
+        /// The character table finds exactly what a leftmost-longest automaton over the same
+        /// words finds, in text made of lexicon words, their pieces and other characters.
+        #[test]
+        fn lexicon_table_matches_an_automaton(picks in proptest::collection::vec(0usize..1000, 0..40)) {
+            let words = lexicon_words();
+            let filler = ["H", "IV", "阳", "性", "1", "，", "张", "有限", "教", "😀", "é"];
+            let line: String = picks
+                .iter()
+                .map(|&p| {
+                    let (w, _) = words[p % words.len()];
+                    if p % 3 == 0 { filler[p % filler.len()] } else { w }
+                })
+                .collect();
+            let automaton = AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(words.iter().map(|w| w.0))
+                .unwrap();
+            let expected: Vec<_> = automaton
+                .find_iter(&line)
+                .map(|m| (m.start(), m.end(), words[m.pattern().as_usize()].1))
+                .collect();
+            prop_assert_eq!(lexicon_matches(&line), expected, "{}", line);
+        }
+    }
 
     fn found(text: &str) -> Vec<(String, &'static str)> {
         let engine = Engine::builtin("general").unwrap();
