@@ -883,6 +883,25 @@ mod tests {
                 .collect();
             prop_assert_eq!(lexicon_matches(&line), expected, "{}", line);
         }
+
+        /// Whatever the text, every finding lies inside its line, on character boundaries,
+        /// with character offsets that agree with the byte offsets.
+        #[test]
+        fn findings_lie_inside_their_lines(
+            text in "([0-9]{1,19}|[a-zA-Z]{1,9}|[-.:@_+%]|[\r\n '\"“”‘’，：]|\\PC|[京沪省市区路号有限公司姓名收件人HIV阳性])*"
+        ) {
+            let engine = Engine::builtin("general").unwrap();
+            let mut out = Vec::new();
+            scan(&engine, &text, 1, &mut out);
+            let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+            for f in &out {
+                let line = lines[(f.line - 1) as usize];
+                prop_assert!(f.byte_start < f.byte_end && f.byte_end <= line.len(), "{:?}", f);
+                prop_assert!(line.is_char_boundary(f.byte_start) && line.is_char_boundary(f.byte_end));
+                prop_assert_eq!(line[..f.byte_start].chars().count(), f.start);
+                prop_assert_eq!(line[..f.byte_end].chars().count(), f.end);
+            }
+        }
     }
 
     fn found(text: &str) -> Vec<(String, &'static str)> {
