@@ -1,7 +1,6 @@
 //! The HTML report: a standalone, printable classification-and-grading list (数据分类分级清单),
 //! Chinese first with English beside it. Every value from the input is escaped.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -183,27 +182,18 @@ pub fn write(report: &Report, engine: &Engine, out: &mut dyn Write) -> io::Resul
         h.push_str("</section>");
     }
 
-    let mut per_file: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-    for f in &report.findings {
-        *per_file
-            .entry(&f.source)
-            .or_default()
-            .entry(&f.entity)
-            .or_default() += 1;
-    }
-    for (file, counts) in &per_file {
+    for file in report.findings.sources() {
         let _ = write!(
             h,
             r#"<section><h2>文本文件 Text file</h2><div class="src">{}</div><table><thead><tr><th>识别结果<small>Entity</small></th><th>分级<small>Level</small></th><th>数量<small>Findings</small></th><th>位置（行:列）<small>First places (line:column)</small></th></tr></thead><tbody>"#,
-            esc(file)
+            esc(file.source())
         );
-        for (entity, n) in counts {
-            let places: Vec<String> = report
-                .findings
+        for (entity, n) in file.count_by_entity() {
+            let places: Vec<String> = file
                 .iter()
-                .filter(|f| &*f.source == *file && &*f.entity == *entity)
+                .filter(|f| f.entity == entity)
                 .take(8)
-                .map(|f| match &f.sample {
+                .map(|f| match f.sample {
                     Some(sample) => format!("{}:{} {}", f.line, f.start + 1, esc(sample)),
                     None => format!("{}:{}", f.line, f.start + 1),
                 })

@@ -7,16 +7,17 @@
 pub mod html;
 pub mod report;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use shuan_classify::{Engine, Entity, Found};
 use shuan_source::{Input, SourceError, TableReader, TextReader, db};
 
-use crate::report::{ColumnReport, FindingReport, InputError, Report, TableReport, mask};
+use crate::report::{
+    ColumnReport, FindingKind, FindingRow, Findings, InputError, Report, TableReport, TextFindings,
+    mask,
+};
 
 /// How a scan samples and what it shows.
 #[derive(Debug, Clone)]
@@ -37,7 +38,7 @@ const MAX_ROWS_FACTOR: u64 = 20;
 /// What one input produced.
 enum Outcome {
     Table(TableReport),
-    Text(Vec<FindingReport>),
+    Text(TextFindings),
     Failed(InputError),
 }
 
@@ -133,30 +134,27 @@ pub fn progress_bar(enabled: bool, len: u64) -> ProgressBar {
 }
 
 fn build_report(engine: &Engine, outcomes: Vec<Outcome>) -> Report {
+    let mut tables = Vec::new();
+    let mut texts = Vec::new();
+    let mut errors = Vec::new();
+    for o in outcomes {
+        match o {
+            Outcome::Table(t) => tables.push(t),
+            Outcome::Text(f) => texts.push(f),
+            Outcome::Failed(e) => errors.push(e),
+        }
+    }
     let mut report = Report {
-        tables: Vec::new(),
-        findings: Vec::new(),
-        errors: Vec::new(),
+        tables,
+        findings: Findings::new(finding_kinds(engine), texts),
+        errors,
         summary: Default::default(),
         rule_pack: String::new(),
     };
-    for o in outcomes {
-        match o {
-            Outcome::Table(t) => report.tables.push(t),
-            Outcome::Text(f) => report.findings.extend(f),
-            Outcome::Failed(e) => report.errors.push(e),
-        }
-    }
     // Parallel completion order is arbitrary; reports are compared and diffed, so sort.
     report
         .tables
         .sort_by(|a, b| a.source.cmp(&b.source).then(a.name.cmp(&b.name)));
-    report.findings.sort_by(|a, b| {
-        a.source
-            .cmp(&b.source)
-            .then(a.line.cmp(&b.line))
-            .then(a.start.cmp(&b.start))
-    });
     report.errors.sort_by(|a, b| a.source.cmp(&b.source));
     report.finish(engine);
     report
@@ -228,26 +226,28 @@ fn scan_table(
 /// Pieces a text chunk is split into so both cores share a large file.
 const PIECES: usize = 8;
 
-/// The entity id and level strings every finding of one kind shares, built once per scan.
-struct FindingNames(HashMap<Found, (Arc<str>, Option<Arc<str>>)>);
+/// What each kind of finding reports, indexed as [`kind_index`] numbers them.
+fn finding_kinds(engine: &Engine) -> Vec<FindingKind> {
+    let builtin = Entity::ALL.iter().map(|&e| Found::Builtin(e));
+    let custom = (0..engine.custom_detectors().len()).map(Found::Custom);
+    builtin
+        .chain(custom)
+        .map(|found| {
+            let entity = engine.found_id(found);
+            FindingKind {
+                entity: entity.to_owned(),
+                level: engine.rules().rule(entity).map(|r| r.2.to_owned()),
+            }
+        })
+        .collect()
+}
 
-impl FindingNames {
-    fn new(engine: &Engine) -> Self {
-        let builtin = Entity::ALL.iter().map(|&e| Found::Builtin(e));
-        let custom = (0..engine.custom_detectors().len()).map(Found::Custom);
-        let names = builtin
-            .chain(custom)
-            .map(|found| {
-                let id = engine.found_id(found);
-                let level = engine.rules().rule(id).map(|r| r.2.into());
-                (found, (id.into(), level))
-            })
-            .collect();
-        FindingNames(names)
-    }
-
-    fn get(&self, found: Found) -> (Arc<str>, Option<Arc<str>>) {
-        self.0[&found].clone()
+/// A finding's index in [`finding_kinds`]: built-in entities first, in declaration order
+/// (which `Entity::ALL` follows), then custom detectors.
+fn kind_index(found: Found) -> u32 {
+    match found {
+        Found::Builtin(e) => e as u32,
+        Found::Custom(i) => (Entity::ALL.len() + i) as u32,
     }
 }
 
@@ -255,10 +255,11 @@ fn scan_text(
     engine: &Engine,
     mut reader: Box<dyn TextReader>,
     opts: &ScanOptions,
-) -> Result<Vec<FindingReport>, SourceError> {
-    let source: Arc<str> = reader.source().into();
-    let names = FindingNames::new(engine);
-    let mut reports = Vec::new();
+) -> Result<TextFindings, SourceError> {
+    let mut findings = TextFindings {
+        source: reader.source().to_owned(),
+        ..Default::default()
+    };
     let mut next = reader.next_chunk()?;
     while let Some(chunk) = next {
         // Reading (and UTF-8 checking) the next chunk overlaps with scanning this one, and
@@ -268,55 +269,56 @@ fn scan_text(
             || {
                 pieces
                     .par_iter()
-                    .map(|&(text, first)| scan_piece(engine, &names, &source, text, first, opts))
+                    .map(|&(text, first)| scan_piece(engine, text, first, opts))
                     .collect::<Vec<_>>()
             },
             || reader.next_chunk(),
         );
-        reports.extend(found.into_iter().flatten());
+        for (mut rows, mut samples) in found {
+            findings.rows.append(&mut rows);
+            findings.samples.append(&mut samples);
+        }
         next = read?;
     }
-    Ok(reports)
+    Ok(findings)
 }
 
-/// The report rows of one piece of text (whole lines, the first numbered `first_line`).
+/// The report rows of one piece of text (whole lines, the first numbered `first_line`), in
+/// the engine's (line, start) order, and when samples are shown their masked text.
 fn scan_piece(
     engine: &Engine,
-    names: &FindingNames,
-    source: &Arc<str>,
     text: &str,
     first_line: u64,
     opts: &ScanOptions,
-) -> Vec<FindingReport> {
-    let mut findings = Vec::new();
-    engine.scan_text(text, first_line, &mut findings);
-    let line_starts: Vec<usize> = if opts.show_samples {
-        std::iter::once(0)
+) -> (Vec<FindingRow>, Vec<String>) {
+    let mut found = Vec::new();
+    engine.scan_text(text, first_line, &mut found);
+    let rows = found
+        .iter()
+        .map(|f| FindingRow {
+            line: f.line,
+            confidence: f.confidence,
+            // Lines are capped at 16 MiB, so offsets within one fit.
+            start: f.start as u32,
+            end: f.end as u32,
+            kind: kind_index(f.found),
+        })
+        .collect();
+    let samples = if opts.show_samples {
+        let line_starts: Vec<usize> = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|p| p + 1))
+            .collect();
+        found
+            .iter()
+            .map(|f| {
+                let line = &text[line_starts[(f.line - first_line) as usize]..];
+                mask(line.get(f.byte_start..f.byte_end).unwrap_or_default())
+            })
             .collect()
     } else {
         Vec::new()
     };
-    findings
-        .into_iter()
-        .map(|f| {
-            let (entity, level) = names.get(f.found);
-            let sample = opts.show_samples.then(|| {
-                let line = &text[line_starts[(f.line - first_line) as usize]..];
-                mask(line.get(f.byte_start..f.byte_end).unwrap_or_default())
-            });
-            FindingReport {
-                source: source.clone(),
-                line: f.line,
-                start: f.start,
-                end: f.end,
-                level,
-                entity,
-                confidence: f.confidence,
-                sample,
-            }
-        })
-        .collect()
+    (rows, samples)
 }
 
 /// Split text into about `n` pieces at line boundaries, each with its first line's number.
@@ -345,6 +347,20 @@ fn split_lines(text: &str, n: usize, first_line: u64) -> Vec<(&str, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_indexes_name_their_entities() {
+        let engine = Engine::builtin("general").unwrap();
+        let kinds = finding_kinds(&engine);
+        for &entity in Entity::ALL {
+            let kind = &kinds[kind_index(Found::Builtin(entity)) as usize];
+            assert_eq!(kind.entity, entity.id());
+        }
+        assert_eq!(
+            kinds.len(),
+            Entity::ALL.len() + engine.custom_detectors().len()
+        );
+    }
 
     #[test]
     fn pieces_keep_line_numbers() {

@@ -4,15 +4,17 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use shuan_classify::{ColumnLabel, Engine};
+
+/// Finding rows are written to the output in blocks of about this many bytes.
+const CSV_BLOCK_BYTES: usize = 64 << 10;
 
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub tables: Vec<TableReport>,
-    pub findings: Vec<FindingReport>,
+    pub findings: Findings,
     /// Inputs that could not be read, with the reason; the others were scanned.
     pub errors: Vec<InputError>,
     pub summary: Summary,
@@ -63,17 +65,200 @@ pub struct Evidence {
     pub hint: Option<String>,
 }
 
+/// One text finding as reported (a row of the `findings` array in the JSON contract).
 #[derive(Debug, Serialize)]
-pub struct FindingReport {
-    pub source: Arc<str>,
+pub struct FindingReport<'a> {
+    pub source: &'a str,
     pub line: u64,
-    pub start: usize,
-    pub end: usize,
-    pub entity: Arc<str>,
+    pub start: u32,
+    pub end: u32,
+    pub entity: &'a str,
     pub confidence: f64,
-    pub level: Option<Arc<str>>,
+    pub level: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sample: Option<String>,
+    pub sample: Option<&'a str>,
+}
+
+/// What a kind of finding reports: its entity id and that entity's level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingKind {
+    pub entity: String,
+    pub level: Option<String>,
+}
+
+/// One text finding, stored compactly: millions of them share a few sources and kinds, so a
+/// row holds neither (its input holds the source, [`Findings`] the kinds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FindingRow {
+    pub line: u64,
+    pub confidence: f64,
+    /// Unicode scalar values within the line, end exclusive; lines are capped far below 4 G.
+    pub start: u32,
+    pub end: u32,
+    /// Index into [`Findings::kinds`].
+    pub kind: u32,
+}
+
+impl FindingRow {
+    fn place(&self) -> (u64, u32) {
+        (self.line, self.start)
+    }
+}
+
+/// The findings of one text input.
+#[derive(Debug, Default)]
+pub struct TextFindings {
+    pub source: String,
+    pub rows: Vec<FindingRow>,
+    /// The masked matched text of each row when samples are shown, else empty.
+    pub samples: Vec<String>,
+}
+
+impl TextFindings {
+    /// Puts the rows in (line, start) order, keeping the order of equal places.
+    fn sort_rows(&mut self) {
+        if self.rows.is_sorted_by_key(FindingRow::place) {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        order.sort_by_key(|&i| self.rows[i].place());
+        self.rows = order.iter().map(|&i| self.rows[i]).collect();
+        if !self.samples.is_empty() {
+            let mut samples: Vec<Option<String>> = std::mem::take(&mut self.samples)
+                .into_iter()
+                .map(Some)
+                .collect();
+            self.samples = order.iter().filter_map(|&i| samples[i].take()).collect();
+        }
+    }
+}
+
+/// Every text finding of a scan, ordered by source, then line, then start.
+#[derive(Debug, Default)]
+pub struct Findings {
+    kinds: Vec<FindingKind>,
+    /// The inputs with findings, one per source, in source order.
+    inputs: Vec<TextFindings>,
+    /// Findings per kind, for the summary.
+    per_kind: Vec<usize>,
+    len: usize,
+}
+
+impl Findings {
+    /// Orders the inputs by source; the rows of each are then already in order, so no
+    /// finding is compared with another (a global sort was a tenth of a text scan).
+    pub fn new(kinds: Vec<FindingKind>, mut inputs: Vec<TextFindings>) -> Self {
+        inputs.retain(|input| !input.rows.is_empty());
+        inputs.sort_by(|a, b| a.source.cmp(&b.source));
+        // One source scanned twice (named twice on the command line) reports as one.
+        let mut merged: Vec<TextFindings> = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            match merged.last_mut() {
+                Some(last) if last.source == input.source => {
+                    last.rows.extend_from_slice(&input.rows);
+                    last.samples.extend(input.samples);
+                }
+                _ => merged.push(input),
+            }
+        }
+        let mut per_kind = vec![0; kinds.len()];
+        for input in &mut merged {
+            input.sort_rows();
+            for row in &input.rows {
+                per_kind[row.kind as usize] += 1;
+            }
+        }
+        Findings {
+            len: merged.iter().map(|input| input.rows.len()).sum(),
+            kinds,
+            inputs: merged,
+            per_kind,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = FindingReport<'_>> {
+        self.sources().flat_map(|source| source.iter())
+    }
+
+    /// The findings of each source, in source order.
+    pub fn sources(&self) -> impl Iterator<Item = SourceFindings<'_>> {
+        self.inputs.iter().map(|input| SourceFindings {
+            kinds: &self.kinds,
+            input,
+        })
+    }
+
+    /// How many findings of each kind there are (kinds with none left out).
+    pub fn count_by_kind(&self) -> impl Iterator<Item = (&FindingKind, usize)> {
+        self.kinds
+            .iter()
+            .zip(self.per_kind.iter().copied())
+            .filter(|&(_, n)| n > 0)
+    }
+}
+
+impl Serialize for Findings {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// The findings of one source.
+pub struct SourceFindings<'a> {
+    kinds: &'a [FindingKind],
+    input: &'a TextFindings,
+}
+
+impl<'a> SourceFindings<'a> {
+    pub fn source(&self) -> &'a str {
+        &self.input.source
+    }
+
+    pub fn len(&self) -> usize {
+        self.input.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.input.rows.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = FindingReport<'a>> + use<'a> {
+        let (kinds, input) = (self.kinds, self.input);
+        input.rows.iter().enumerate().map(move |(i, row)| {
+            let kind = &kinds[row.kind as usize];
+            FindingReport {
+                source: &input.source,
+                line: row.line,
+                start: row.start,
+                end: row.end,
+                entity: &kind.entity,
+                confidence: row.confidence,
+                level: kind.level.as_deref(),
+                sample: input.samples.get(i).map(String::as_str),
+            }
+        })
+    }
+
+    /// Findings per entity id.
+    pub fn count_by_entity(&self) -> BTreeMap<&'a str, usize> {
+        let mut per_kind = vec![0usize; self.kinds.len()];
+        for row in &self.input.rows {
+            per_kind[row.kind as usize] += 1;
+        }
+        let mut counts = BTreeMap::new();
+        for (kind, n) in self.kinds.iter().zip(per_kind).filter(|&(_, n)| n > 0) {
+            *counts.entry(kind.entity.as_str()).or_default() += n;
+        }
+        counts
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -177,21 +362,11 @@ impl Report {
                 }
             }
         }
-        let mut text_files: Vec<&str> = self.findings.iter().map(|f| &*f.source).collect();
-        text_files.dedup();
-        s.text_files = text_files.len();
-        // Millions of findings share a handful of entities: count by the shared string first.
-        let mut per_entity: BTreeMap<&str, (usize, Option<&str>)> = BTreeMap::new();
-        for f in &self.findings {
-            per_entity
-                .entry(&f.entity)
-                .or_insert((0, f.level.as_deref()))
-                .0 += 1;
-        }
-        for (entity, (n, level)) in per_entity {
-            *s.by_entity.entry(entity.to_owned()).or_default() += n;
-            if let Some(l) = level {
-                *s.by_level.entry(l.to_owned()).or_default() += n;
+        s.text_files = self.findings.sources().count();
+        for (kind, n) in self.findings.count_by_kind() {
+            *s.by_entity.entry(kind.entity.clone()).or_default() += n;
+            if let Some(l) = &kind.level {
+                *s.by_level.entry(l.clone()).or_default() += n;
             }
         }
         self.summary = s;
@@ -235,48 +410,49 @@ impl Report {
                 )?;
             }
         }
-        // Millions of findings: one reused row buffer, integers by itoa, and the few distinct
-        // sources and confidences formatted once each (core::fmt per field cost ~2,000
-        // instructions a row, a quarter of a whole text scan).
-        let mut row = Vec::with_capacity(128);
+        // Millions of findings: rows gathered in one reused buffer written out in large
+        // blocks, integers by itoa, and what rows share (source, entity and level, confidence)
+        // formatted once each (core::fmt per field cost ~2,000 instructions a row, a quarter
+        // of a whole text scan).
+        let kinds: Vec<String> = self
+            .findings
+            .kinds
+            .iter()
+            .map(|k| format!(",,,{},,{},", k.entity, k.level.as_deref().unwrap_or("")))
+            .collect();
+        let mut rows = Vec::with_capacity(CSV_BLOCK_BYTES + 1024);
         let mut numbers = itoa::Buffer::new();
-        let mut source: Option<(&Arc<str>, Cow<str>)> = None;
         let mut confidences: Vec<(u64, String)> = Vec::new();
-        for f in &self.findings {
-            if source
-                .as_ref()
-                .is_none_or(|(s, _)| !Arc::ptr_eq(s, &f.source))
-            {
-                source = Some((&f.source, csv_field(&f.source)));
-            }
-            let bits = f.confidence.to_bits();
-            let confidence = match confidences.iter().position(|(b, _)| *b == bits) {
-                Some(i) => i,
-                None => {
-                    confidences.push((bits, f.confidence.to_string()));
-                    confidences.len() - 1
+        for input in &self.findings.inputs {
+            let source = csv_field(&input.source);
+            for f in &input.rows {
+                let bits = f.confidence.to_bits();
+                let confidence = match confidences.iter().position(|(b, _)| *b == bits) {
+                    Some(i) => i,
+                    None => {
+                        confidences.push((bits, f.confidence.to_string()));
+                        confidences.len() - 1
+                    }
+                };
+                rows.extend_from_slice(source.as_bytes());
+                rows.extend_from_slice(kinds[f.kind as usize].as_bytes());
+                rows.extend_from_slice(confidences[confidence].1.as_bytes());
+                rows.extend_from_slice(b",,");
+                for (n, sep) in [
+                    (f.line, b','),
+                    (u64::from(f.start), b','),
+                    (u64::from(f.end), b'\n'),
+                ] {
+                    rows.extend_from_slice(numbers.format(n).as_bytes());
+                    rows.push(sep);
                 }
-            };
-            row.clear();
-            row.extend_from_slice(source.as_ref().map_or("", |(_, s)| s).as_bytes());
-            row.extend_from_slice(b",,,");
-            row.extend_from_slice(f.entity.as_bytes());
-            row.extend_from_slice(b",,");
-            row.extend_from_slice(f.level.as_deref().unwrap_or("").as_bytes());
-            row.push(b',');
-            row.extend_from_slice(confidences[confidence].1.as_bytes());
-            row.extend_from_slice(b",,");
-            for (n, sep) in [
-                (f.line, b','),
-                (f.start as u64, b','),
-                (f.end as u64, b'\n'),
-            ] {
-                row.extend_from_slice(numbers.format(n).as_bytes());
-                row.push(sep);
+                if rows.len() >= CSV_BLOCK_BYTES {
+                    out.write_all(&rows)?;
+                    rows.clear();
+                }
             }
-            out.write_all(&row)?;
         }
-        Ok(())
+        out.write_all(&rows)
     }
 
     /// A terminal summary: one block per table, sensitive columns only; text findings counted.
@@ -310,18 +486,16 @@ impl Report {
                 writeln!(out)?;
             }
         }
-        let mut per_file: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-        for f in &self.findings {
-            *per_file
-                .entry(&f.source)
-                .or_default()
-                .entry(&f.entity)
-                .or_default() += 1;
-        }
-        for (file, counts) in per_file {
-            let total: usize = counts.values().sum();
+        for file in self.findings.sources() {
+            let counts = file.count_by_entity();
             let parts: Vec<String> = counts.iter().map(|(e, n)| format!("{e} {n}")).collect();
-            writeln!(out, "{file}  [{total} findings: {}]", parts.join(", "))?;
+            writeln!(
+                out,
+                "{}  [{} findings: {}]",
+                file.source(),
+                file.len(),
+                parts.join(", ")
+            )?;
         }
         for e in &self.errors {
             writeln!(out, "error: {}: {}", e.source, e.message)?;
@@ -355,42 +529,127 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
     }
 
-    fn finding(source: &Arc<str>, line: u64, confidence: f64) -> FindingReport {
-        FindingReport {
-            source: source.clone(),
+    fn row(line: u64, start: u32, kind: u32, confidence: f64) -> FindingRow {
+        FindingRow {
             line,
-            start: 3,
-            end: 14,
-            entity: "mobile_phone".into(),
             confidence,
-            level: Some("sensitive-pi".into()),
-            sample: None,
+            start,
+            end: start + 11,
+            kind,
+        }
+    }
+
+    fn input(source: &str, rows: Vec<FindingRow>) -> TextFindings {
+        TextFindings {
+            source: source.to_owned(),
+            rows,
+            samples: Vec::new(),
+        }
+    }
+
+    fn kinds() -> Vec<FindingKind> {
+        vec![
+            FindingKind {
+                entity: "mobile_phone".into(),
+                level: Some("sensitive-pi".into()),
+            },
+            FindingKind {
+                entity: "ipv4".into(),
+                level: None,
+            },
+        ]
+    }
+
+    fn report(findings: Findings) -> Report {
+        Report {
+            tables: Vec::new(),
+            findings,
+            errors: Vec::new(),
+            summary: Default::default(),
+            rule_pack: String::new(),
         }
     }
 
     #[test]
     fn csv_rows_for_findings_quote_sources_and_keep_every_field() {
-        let plain: Arc<str> = "a.log".into();
-        let comma: Arc<str> = "x,\"y\".log".into();
-        let report = Report {
-            tables: Vec::new(),
-            findings: vec![
-                finding(&plain, 1, 0.95),
-                finding(&plain, 2, 1.0),
-                finding(&comma, 7, 0.95),
+        let findings = Findings::new(
+            kinds(),
+            vec![
+                input("x,\"y\".log", vec![row(7, 3, 0, 0.95)]),
+                input("a.log", vec![row(1, 3, 0, 0.95), row(2, 3, 1, 1.0)]),
             ],
-            errors: Vec::new(),
-            summary: Default::default(),
-            rule_pack: String::new(),
-        };
+        );
         let mut out = Vec::new();
-        report.write_csv(&mut out).unwrap();
+        report(findings).write_csv(&mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "source,table,column,entity,category,level,confidence,hit_rate,line,start,end\n\
              a.log,,,mobile_phone,,sensitive-pi,0.95,,1,3,14\n\
-             a.log,,,mobile_phone,,sensitive-pi,1,,2,3,14\n\
+             a.log,,,ipv4,,,1,,2,3,14\n\
              \"x,\"\"y\"\".log\",,,mobile_phone,,sensitive-pi,0.95,,7,3,14\n"
         );
+    }
+
+    #[test]
+    fn findings_are_ordered_by_source_line_and_start_and_sources_named_twice_merge() {
+        let findings = Findings::new(
+            kinds(),
+            vec![
+                input("b.log", vec![row(1, 0, 0, 1.0), row(4, 2, 0, 1.0)]),
+                input("a/x.log", vec![row(5, 0, 1, 1.0)]),
+                input("a.log", vec![row(3, 9, 0, 1.0), row(3, 1, 1, 1.0)]),
+                input("empty.log", Vec::new()),
+                input("b.log", vec![row(2, 0, 1, 1.0), row(4, 1, 1, 1.0)]),
+            ],
+        );
+        let places: Vec<(&str, u64, u32)> = findings
+            .iter()
+            .map(|f| (f.source, f.line, f.start))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                ("a.log", 3, 1),
+                ("a.log", 3, 9),
+                ("a/x.log", 5, 0),
+                ("b.log", 1, 0),
+                ("b.log", 2, 0),
+                ("b.log", 4, 1),
+                ("b.log", 4, 2),
+            ]
+        );
+        assert_eq!(findings.len(), 7);
+        let mut report = report(findings);
+        report.finish(&Engine::builtin("general").unwrap());
+        assert_eq!(report.summary.text_files, 3);
+        assert_eq!(report.summary.findings, 7);
+        assert_eq!(report.summary.by_entity["mobile_phone"], 3);
+        assert_eq!(report.summary.by_entity["ipv4"], 4);
+        assert_eq!(report.summary.by_level["sensitive-pi"], 3);
+        assert_eq!(report.summary.by_level.len(), 1);
+    }
+
+    #[test]
+    fn compact_findings_serialise_in_the_contract_shape() {
+        let mut with_samples = input("a.log", vec![row(9, 1, 1, 0.9), row(2, 3, 0, 1.0)]);
+        with_samples.samples = vec!["10.*.*.1".into(), "13*******00".into()];
+        let findings = Findings::new(
+            kinds(),
+            vec![with_samples, input("b.log", vec![row(1, 0, 1, 0.5)])],
+        );
+        assert_eq!(
+            serde_json::to_value(&findings).unwrap(),
+            serde_json::json!([
+                {"source": "a.log", "line": 2, "start": 3, "end": 14, "entity": "mobile_phone",
+                 "confidence": 1.0, "level": "sensitive-pi", "sample": "13*******00"},
+                {"source": "a.log", "line": 9, "start": 1, "end": 12, "entity": "ipv4",
+                 "confidence": 0.9, "level": null, "sample": "10.*.*.1"},
+                {"source": "b.log", "line": 1, "start": 0, "end": 11, "entity": "ipv4",
+                 "confidence": 0.5, "level": null},
+            ])
+        );
+        // Field order is part of the shape people diff.
+        let text = serde_json::to_string(&findings).unwrap();
+        assert!(text.starts_with(r#"[{"source":"a.log","line":2,"start":3,"end":14,"entity":"mobile_phone","confidence":1.0,"level":"sensitive-pi","sample":"13*******00"}"#), "{text}");
     }
 }
