@@ -53,8 +53,21 @@ impl HanSet {
 
     #[inline]
     pub fn contains(&self, c: char) -> bool {
-        let slot = (c as u32).wrapping_sub(FIRST);
+        self.contains_scalar(c as u32)
+    }
+
+    /// [`HanSet::contains`] for a scalar value fresh from [`decode3`].
+    #[inline]
+    pub fn contains_scalar(&self, c: u32) -> bool {
+        let slot = c.wrapping_sub(FIRST);
         slot < LEN && self.0[(slot / 64) as usize] & (1 << (slot % 64)) != 0
+    }
+
+    /// Adds a Han character (for sets built at run time); anything else is ignored.
+    pub fn insert(&mut self, c: char) {
+        if let Some(slot) = han_slot(c as u32) {
+            self.0[slot / 64] |= 1 << (slot % 64);
+        }
     }
 }
 

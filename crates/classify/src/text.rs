@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use aho_corasick::AhoCorasick;
 
 use crate::Engine;
-use crate::charset;
+use crate::charset::{self, HanSet};
 use crate::dict::{self, is_han};
 use crate::entity::Entity;
 use crate::validate::{self, Validity};
@@ -101,7 +101,14 @@ fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
         }
         let start = i;
         let mut seen = 0;
-        for &c in &b[start..] {
+        // Most tokens are long runs of digits (IDs, phones, cards): eight at a time.
+        while let Some(word) = b.get(i..i + 8)
+            && all_digits8(u64::from_le_bytes(word.try_into().expect("eight bytes")))
+        {
+            seen = DIGIT;
+            i += 8;
+        }
+        for &c in &b[i..] {
             let k = TOKEN_CLASS[usize::from(c)];
             if k == 0 {
                 break;
@@ -165,6 +172,16 @@ static TOKEN_CLASS: [u8; 256] = {
 #[inline]
 fn utf8_len(lead: u8) -> usize {
     1 + usize::from(lead >= 0xC0) + usize::from(lead >= 0xE0) + usize::from(lead >= 0xF0)
+}
+
+/// Whether all eight bytes of `x` are ASCII digits: no byte below `'0'` (subtracting 0x30
+/// borrows) and none above `'9'` (adding 0x46 reaches 0x80).
+#[inline]
+fn all_digits8(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let below = x.wrapping_sub(0x30 * ONES);
+    let above = x.wrapping_add(0x46 * ONES);
+    (below | above | x) & (0x80 * ONES) == 0
 }
 
 /// The union of the classes of `t`'s bytes.
@@ -476,6 +493,9 @@ enum Lex {
 /// at a time: one table lookup tells whether any word starts with the character, so the
 /// common case (no word here) costs a few instructions, not an automaton step per byte.
 struct Lexicon {
+    /// The characters with an entry in `han`: a 3.4 KB bitmap that stays in the L1 cache,
+    /// where the 55 KB table does not (its loads were the scanner's costliest stall).
+    involved: HanSet,
     /// Per Han character (by [`charset::han_slot`]): [`PLACE`] or [`STREET`] for a
     /// one-character word, and in [`BUCKET`] the index + 1 of the longer words whose first
     /// Han character it is.
@@ -492,6 +512,7 @@ const BUCKET: u16 = STREET - 1;
 impl Lexicon {
     fn new(words: &[(&'static str, Lex)]) -> Lexicon {
         let mut lex = Lexicon {
+            involved: HanSet::new(""),
             han: vec![0; charset::HAN_TABLE_LEN].into_boxed_slice(),
             buckets: Vec::new(),
         };
@@ -501,6 +522,8 @@ impl Lexicon {
             let Some(slot) = key.and_then(|c| charset::han_slot(c as u32)) else {
                 panic!("lexicon word {word} has no Han character after its ASCII");
             };
+            lex.involved
+                .insert(key.expect("a Han character has a slot"));
             let entry = &mut lex.han[slot];
             if word.chars().count() == 1 {
                 *entry |= match kind {
@@ -527,8 +550,11 @@ impl Lexicon {
     /// The table entry of the three-byte character at `i`, if any word involves it.
     #[inline]
     fn entry(&self, b: &[u8], i: usize) -> Option<u16> {
-        let slot = charset::han_slot(charset::decode3(b[i], b[i + 1], b[i + 2]))?;
-        Some(self.han[slot]).filter(|&e| e != 0)
+        let c = charset::decode3(b[i], b[i + 1], b[i + 2]);
+        if !self.involved.contains_scalar(c) {
+            return None;
+        }
+        charset::han_slot(c).map(|slot| self.han[slot])
     }
 
     /// The leftmost-longest word at the character at `i` (or at the ASCII lead before it),
@@ -882,6 +908,12 @@ mod tests {
                 .map(|m| (m.start(), m.end(), words[m.pattern().as_usize()].1))
                 .collect();
             prop_assert_eq!(lexicon_matches(&line), expected, "{}", line);
+        }
+
+        #[test]
+        fn eight_digits_at_once(bytes in proptest::array::uniform8(prop_oneof![b'0'..=b'9', any::<u8>()])) {
+            let x = u64::from_le_bytes(bytes);
+            prop_assert_eq!(all_digits8(x), bytes.iter().all(u8::is_ascii_digit));
         }
 
         /// Whatever the text, every finding lies inside its line, on character boundaries,
