@@ -71,6 +71,80 @@ impl HanSet {
     }
 }
 
+/// Words that start with a Han character, found leftmost-longest a character at a time: a
+/// bitmap says whether any word starts with the character, a table which bucket holds those
+/// words. Thousands of words build in well under a millisecond, where an Aho-Corasick
+/// automaton over them took ≈ 36 M instructions, and a search costs a few instructions per
+/// character that starts no word.
+pub struct HanWords {
+    starts: HanSet,
+    /// Per Han character (by [`han_slot`]): the index + 1 of its bucket.
+    bucket_of: Box<[u16]>,
+    /// Words sharing a first character, longest first.
+    buckets: Vec<Vec<Box<str>>>,
+}
+
+impl HanWords {
+    /// # Panics
+    /// If a word does not start with a Han character.
+    pub fn new(words: impl IntoIterator<Item = String>) -> HanWords {
+        let mut table = HanWords {
+            starts: HanSet::new(""),
+            bucket_of: vec![0; HAN_TABLE_LEN].into_boxed_slice(),
+            buckets: Vec::new(),
+        };
+        for word in words {
+            let first = word.chars().next();
+            let Some(slot) = first.and_then(|c| han_slot(c as u32)) else {
+                panic!("{word:?} does not start with a Han character");
+            };
+            table.starts.insert(first.expect("checked above"));
+            if table.bucket_of[slot] == 0 {
+                table.buckets.push(Vec::new());
+                table.bucket_of[slot] =
+                    u16::try_from(table.buckets.len()).expect("< 65,536 buckets");
+            }
+            table.buckets[usize::from(table.bucket_of[slot]) - 1].push(word.into());
+        }
+        for bucket in &mut table.buckets {
+            bucket.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        }
+        table
+    }
+
+    /// Byte ranges of the words in `text`, leftmost first, the longest at each start, not
+    /// overlapping.
+    pub fn find_iter<'a>(&'a self, text: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let b = text.as_bytes();
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            while at < b.len() {
+                let (i, lead) = (at, b[at]);
+                at += utf8_len(lead);
+                if at - i != 3 {
+                    continue;
+                }
+                let c = decode3(lead, b[i + 1], b[i + 2]);
+                let Some(slot) = han_slot(c).filter(|_| self.starts.contains_scalar(c)) else {
+                    continue;
+                };
+                let bucket = &self.buckets[usize::from(self.bucket_of[slot]) - 1];
+                if let Some(word) = bucket.iter().find(|w| b[i..].starts_with(w.as_bytes())) {
+                    at = i + word.len();
+                    return Some((i, at));
+                }
+            }
+            None
+        })
+    }
+}
+
+/// Length of the UTF-8 sequence a lead byte starts (scanners stand on lead bytes only).
+#[inline]
+pub fn utf8_len(lead: u8) -> usize {
+    1 + usize::from(lead >= 0xC0) + usize::from(lead >= 0xE0) + usize::from(lead >= 0xF0)
+}
+
 /// The scalar value of a three-byte UTF-8 sequence (the caller knows it is one).
 #[inline]
 pub const fn decode3(b0: u8, b1: u8, b2: u8) -> u32 {
@@ -99,6 +173,24 @@ mod tests {
         }
         for c in ['津', 'a', '\u{33FF}', '\u{A000}', '😀'] {
             assert!(!SET.contains(c), "{c}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The same matches as a leftmost-longest automaton, on words that share prefixes
+        /// and suffixes and text made of their characters.
+        #[test]
+        fn words_match_like_an_automaton(
+            words in proptest::collection::vec("[北京市南朝阳区东]{2,4}", 1..30),
+            text in "[北京市南朝阳区东a1，😀]{0,60}",
+        ) {
+            let automaton = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&words)
+                .unwrap();
+            let expected: Vec<_> = automaton.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            let table = HanWords::new(words);
+            proptest::prop_assert_eq!(table.find_iter(&text).collect::<Vec<_>>(), expected);
         }
     }
 

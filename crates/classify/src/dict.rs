@@ -5,9 +5,9 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 
-use crate::charset::HanSet;
+use crate::charset::{HanSet, HanWords};
 
 /// Code and name of every province, prefecture and county (MCA list as of 2025-12-31).
 const DIVISIONS_TSV: &str = include_str!("../data/divisions.tsv");
@@ -15,7 +15,7 @@ const DIVISIONS_TSV: &str = include_str!("../data/divisions.tsv");
 struct Divisions {
     codes: Vec<u32>,
     /// Names of divisions long enough to mean a place in text (two characters or more).
-    names: AhoCorasick,
+    names: HanWords,
 }
 
 fn divisions() -> &'static Divisions {
@@ -43,11 +43,10 @@ fn divisions() -> &'static Divisions {
         }
         codes.sort_unstable();
         codes.dedup();
-        let names = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&names)
-            .expect("division names build an automaton");
-        Divisions { codes, names }
+        Divisions {
+            codes,
+            names: HanWords::new(names),
+        }
     })
 }
 
@@ -63,10 +62,7 @@ pub fn is_known_division(code: &[u8]) -> bool {
 
 /// Byte ranges of division names (provinces, cities, counties) in `text`, leftmost-longest.
 pub fn division_names(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    divisions()
-        .names
-        .find_iter(text)
-        .map(|m| (m.start(), m.end()))
+    divisions().names.find_iter(text)
 }
 
 /// Mobile prefixes in the MIIT numbering plan (voice and data SIMs, 11 digits).

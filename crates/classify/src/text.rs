@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use aho_corasick::AhoCorasick;
 
 use crate::Engine;
-use crate::charset::{self, HanSet};
+use crate::charset::{self, HanSet, utf8_len};
 use crate::dict::{self, is_han};
 use crate::entity::Entity;
 use crate::validate::{self, Validity};
@@ -167,12 +167,6 @@ static TOKEN_CLASS: [u8; 256] = {
     }
     t
 };
-
-/// Length of the UTF-8 sequence a lead byte starts (the scanners only stand on lead bytes).
-#[inline]
-fn utf8_len(lead: u8) -> usize {
-    1 + usize::from(lead >= 0xC0) + usize::from(lead >= 0xE0) + usize::from(lead >= 0xF0)
-}
 
 /// Whether all eight bytes of `x` are ASCII digits: no byte below `'0'` (subtracting 0x30
 /// borrows) and none above `'9'` (adding 0x46 reaches 0x80).
