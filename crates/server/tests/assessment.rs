@@ -293,11 +293,11 @@ on_both_backends!(a_dsmm_campaign_runs_from_sending_to_report, |app| {
         .await;
     assert_eq!(file.status, StatusCode::OK);
     assert_eq!(file.body, "%PDF-1.4 evidence");
-    assert!(
-        file.headers[header::CONTENT_DISPOSITION]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment;")
+    // The user's name percent-encoded, never the stored path.
+    assert_eq!(
+        file.headers[header::CONTENT_DISPOSITION].to_str().unwrap(),
+        "attachment; filename=\"download\"; \
+         filename*=UTF-8''%E5%88%B6%E5%BA%A6%E6%96%87%E4%BB%B6.pdf"
     );
 
     // B's officer sees its own, still open.

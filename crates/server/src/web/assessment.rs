@@ -13,7 +13,7 @@ use shuan_assess::{Heatmap, Library, Measure, Outcome, Scale, Score};
 
 use super::api::{Endpoint, endpoint, with_body};
 use super::i18n::Lang;
-use super::pages::{PageContext, PageResult, remove_upload, see_other, stream_upload};
+use super::pages::{PageContext, PageResult, remove_upload, see_other, send_upload, stream_upload};
 use super::{Authed, Identity};
 use crate::AppState;
 use crate::assessment::{
@@ -638,20 +638,7 @@ async fn download_evidence(
     Path((id, evidence_id)): Path<(i64, i64)>,
 ) -> Result<Response> {
     let evidence = assessment::evidence(&state, &identity.actor, id, evidence_id).await?;
-    let bytes = tokio::fs::read(&evidence.location).await?;
-    let encoded: String =
-        url::form_urlencoded::byte_serialize(evidence.file_name.as_bytes()).collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"evidence\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    send_upload(&evidence.location, &evidence.file_name).await
 }
 
 // ---- API

@@ -4,7 +4,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Form, Json, Router};
@@ -15,7 +14,7 @@ use super::Authed;
 use super::api::{Endpoint, endpoint, with_body};
 use super::assessment::end_of_day;
 use super::i18n::Lang;
-use super::pages::{PageContext, PageResult, remove_upload, see_other, stream_upload};
+use super::pages::{PageContext, PageResult, remove_upload, see_other, send_upload, stream_upload};
 use crate::AppState;
 use crate::auth::{Action, Actor, OrgKind, authorize};
 use crate::error::{Error, Result};
@@ -487,20 +486,7 @@ async fn download_evidence(
     Path((id, evidence_id)): Path<(i64, i64)>,
 ) -> Result<Response> {
     let evidence = rectification::evidence(&state, &identity.actor, id, evidence_id).await?;
-    let bytes = tokio::fs::read(&evidence.location).await?;
-    let encoded: String =
-        url::form_urlencoded::byte_serialize(evidence.file_name.as_bytes()).collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"evidence\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    send_upload(&evidence.location, &evidence.file_name).await
 }
 
 async fn interviews_page(State(state): State<AppState>, page: PageContext) -> PageResult {

@@ -500,6 +500,24 @@ pub async fn stream_upload(
     })
 }
 
+/// A stored upload sent back as a download: the user's file name percent-encoded in
+/// `filename*` (RFC 6266) with a plain ASCII fallback, never the path it is stored under.
+pub async fn send_upload(location: &str, file_name: &str) -> Result<Response, Error> {
+    let bytes = tokio::fs::read(location).await?;
+    let encoded: String = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// Removes an upload's folder (each upload has its own).
 pub fn remove_upload(path: &std::path::Path) {
     let _ = std::fs::remove_dir_all(path.parent().expect("uploads live in their own folder"));

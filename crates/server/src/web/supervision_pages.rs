@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::limits::{ClientKey, take};
-use super::pages::{PageContext, PageResult, remove_upload, see_other, stream_upload};
+use super::pages::{PageContext, PageResult, remove_upload, see_other, send_upload, stream_upload};
 use super::supervision_api::{ActionBody, DoneBody, DrillBody, EmailBody, RecordBody, WebhookBody};
 use super::{Authed, LOGIN_CSRF_COOKIE, cookie, set_cookie};
 use crate::AppState;
@@ -469,19 +469,7 @@ async fn download_plan(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let plan = preparedness::plan(&state, &identity.actor, id).await?;
-    let bytes = tokio::fs::read(&plan.location).await?;
-    let encoded: String = url::form_urlencoded::byte_serialize(plan.file_name.as_bytes()).collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    send_upload(&plan.location, &plan.file_name).await
 }
 
 async fn schedule_drill(
