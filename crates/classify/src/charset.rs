@@ -129,7 +129,7 @@ impl HanWords {
                     continue;
                 };
                 let bucket = &self.buckets[usize::from(self.bucket_of[slot]) - 1];
-                if let Some(word) = bucket.iter().find(|w| b[i..].starts_with(w.as_bytes())) {
+                if let Some(word) = bucket.iter().find(|w| starts_with_word(&b[i..], w.as_bytes())) {
                     at = i + word.len();
                     return Some((i, at));
                 }
@@ -139,10 +139,37 @@ impl HanWords {
     }
 }
 
+/// Whether `hay` starts with the non-empty `word`, looking at its last byte first: words that
+/// share a first character mostly differ there, so the full comparison (a call to memcmp)
+/// runs for likely matches only.
+#[inline]
+pub fn starts_with_word(hay: &[u8], word: &[u8]) -> bool {
+    let n = word.len();
+    n <= hay.len() && hay[n - 1] == word[n - 1] && hay[..n] == *word
+}
+
 /// Length of the UTF-8 sequence a lead byte starts (scanners stand on lead bytes only).
 #[inline]
 pub fn utf8_len(lead: u8) -> usize {
     1 + usize::from(lead >= 0xC0) + usize::from(lead >= 0xE0) + usize::from(lead >= 0xF0)
+}
+
+/// The number of characters in valid UTF-8 `b`: its bytes less its continuation bytes
+/// (`10xxxxxx`), eight at a time. `str::chars().count()` walks a byte at a time below 32
+/// bytes, the length of most stretches between two findings.
+pub fn count_chars(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut words = b.chunks_exact(8);
+    let mut continuations = 0;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // Bit 7 set and bit 6 clear, moved to bit 0 of each byte, summed by the multiply.
+        let marks = (x & !(x << 1)) >> 7 & ONES;
+        continuations += (marks.wrapping_mul(ONES) >> 56) as usize;
+    }
+    let tail = words.remainder();
+    continuations += tail.iter().filter(|&&c| c & 0xC0 == 0x80).count();
+    b.len() - continuations
 }
 
 /// The scalar value of a three-byte UTF-8 sequence (the caller knows it is one).
@@ -191,6 +218,13 @@ mod tests {
             let expected: Vec<_> = automaton.find_iter(&text).map(|m| (m.start(), m.end())).collect();
             let table = HanWords::new(words);
             proptest::prop_assert_eq!(table.find_iter(&text).collect::<Vec<_>>(), expected);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn counts_characters_like_std(text in "\\PC{0,80}") {
+            proptest::prop_assert_eq!(count_chars(text.as_bytes()), text.chars().count());
         }
     }
 

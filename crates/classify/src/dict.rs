@@ -13,7 +13,9 @@ use crate::charset::{HanSet, HanWords};
 const DIVISIONS_TSV: &str = include_str!("../data/divisions.tsv");
 
 struct Divisions {
-    codes: Vec<u32>,
+    /// One bit per six-digit code: a lookup is one load from a 125 KB table, where a binary
+    /// search over the 3,200 codes took a dozen branches the CPU could not predict.
+    codes: Box<[u64]>,
     /// Names of divisions long enough to mean a place in text (two characters or more).
     names: HanWords,
 }
@@ -21,14 +23,16 @@ struct Divisions {
 fn divisions() -> &'static Divisions {
     static DIVISIONS: OnceLock<Divisions> = OnceLock::new();
     DIVISIONS.get_or_init(|| {
-        let mut codes = Vec::new();
+        let mut codes = vec![0u64; DIVISION_CODES / 64].into_boxed_slice();
         let mut names = Vec::new();
         for line in DIVISIONS_TSV.lines().filter(|l| !l.starts_with('#')) {
             let Some((code, name)) = line.split_once('\t') else {
                 continue;
             };
-            if let Ok(code) = code.parse() {
-                codes.push(code);
+            if let Ok(code) = code.parse::<usize>()
+                && code < DIVISION_CODES
+            {
+                codes[code / 64] |= 1 << (code % 64);
             }
             if name.chars().count() >= 2 {
                 names.push(name.to_owned());
@@ -41,8 +45,6 @@ fn divisions() -> &'static Divisions {
                 }
             }
         }
-        codes.sort_unstable();
-        codes.dedup();
         Divisions {
             codes,
             names: HanWords::new(names),
@@ -55,10 +57,13 @@ pub fn is_known_division(code: &[u8]) -> bool {
     code.iter().all(u8::is_ascii_digit) && {
         let n = code
             .iter()
-            .fold(0u32, |n, &b| n.wrapping_mul(10) + u32::from(b - b'0'));
-        divisions().codes.binary_search(&n).is_ok()
+            .fold(0usize, |n, &b| n.wrapping_mul(10) + usize::from(b - b'0'));
+        n < DIVISION_CODES && divisions().codes[n / 64] & (1 << (n % 64)) != 0
     }
 }
+
+/// Six-digit codes: 0 to 999,999.
+const DIVISION_CODES: usize = 1_000_000;
 
 /// Byte ranges of division names (provinces, cities, counties) in `text`, leftmost-longest.
 pub fn division_names(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {

@@ -563,7 +563,7 @@ impl Lexicon {
         if entry & BUCKET != 0 {
             let words = &self.buckets[usize::from(entry & BUCKET) - 1];
             let found = words.iter().find(|&&(lead, word, _)| {
-                i >= resume_at + lead && b[i - lead..].starts_with(word.as_bytes())
+                i >= resume_at + lead && charset::starts_with_word(&b[i - lead..], word.as_bytes())
             });
             if let Some(&(lead, word, kind)) = found {
                 return Some((i - lead, i - lead + word.len(), kind));
@@ -714,6 +714,15 @@ fn quoted_names(line: &str, spans: &mut Vec<Span>) {
             _ => continue,
         };
         let start = i + c.len_utf8();
+        // A name starts with a Han character (lead byte 0xE3-0xE9): most quotes hold keys
+        // and values of JSON or SQL, not worth looking for the closing quote of.
+        if !line
+            .as_bytes()
+            .get(start)
+            .is_some_and(|b| (0xE3..=0xE9).contains(b))
+        {
+            continue;
+        }
         let Some(len) = line[start..].find(close) else {
             continue;
         };
@@ -823,7 +832,7 @@ fn resolve(line: &str, line_no: u64, spans: &mut [Span], out: &mut Vec<Finding>)
     spans.sort_by(|a, b| a.0.cmp(&b.0).then((b.1 - b.0).cmp(&(a.1 - a.0))));
     let (mut byte_pos, mut char_pos, mut kept_end) = (0, 0, 0);
     let mut chars_to = |to: usize| {
-        char_pos += line[byte_pos..to].chars().count();
+        char_pos += charset::count_chars(&line.as_bytes()[byte_pos..to]);
         byte_pos = to;
         char_pos
     };
