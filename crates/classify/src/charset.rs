@@ -129,7 +129,10 @@ impl HanWords {
                     continue;
                 };
                 let bucket = &self.buckets[usize::from(self.bucket_of[slot]) - 1];
-                if let Some(word) = bucket.iter().find(|w| starts_with_word(&b[i..], w.as_bytes())) {
+                if let Some(word) = bucket
+                    .iter()
+                    .find(|w| starts_with_word(&b[i..], w.as_bytes()))
+                {
                     at = i + word.len();
                     return Some((i, at));
                 }

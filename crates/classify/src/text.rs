@@ -8,14 +8,16 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
-
 use crate::Engine;
 use crate::charset::{self, HanSet, utf8_len};
 use crate::dict::{self, is_han};
 use crate::entity::Entity;
 use crate::validate::{self, Validity};
 use crate::value::PLATE_PROVINCES;
+
+mod cues;
+
+use cues::{Cue, CueTrail};
 
 /// What a finding is: a built-in entity or a rule pack's detector (by index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,14 +68,20 @@ struct Scratch {
     /// Spans of the Han pass, kept apart while the shared loop runs so they follow the
     /// token spans, as the resolver's tie-breaking expects.
     han_spans: Vec<Span>,
+    cues: CueTrail,
 }
 
 /// One loop over the line's characters does both passes: ASCII tokens go to the validators
 /// as they are cut, and each Han character is looked up in the lexicon table.
 fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
-    let Scratch { spans, han_spans } = scratch;
+    let Scratch {
+        spans,
+        han_spans,
+        cues,
+    } = scratch;
     spans.clear();
     han_spans.clear();
+    cues.clear();
     let lex = lexicon();
     let mut han = HanPass::default();
     let b = line.as_bytes();
@@ -83,11 +91,16 @@ fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
         if c >= 0x80 {
             han.non_ascii = true;
             if c & 0xF0 == 0xE0 {
-                if i >= han.resume_at
-                    && let Some(entry) = lex.entry(b, i)
-                    && let Some((s, e, kind)) = lex.match_at(b, i, entry, han.resume_at)
-                {
-                    han.on_match(line, s, e, kind, han_spans);
+                if let Some(entry) = lex.entry(b, i) {
+                    // Context words may overlap lexicon words ("卡" in "持卡人").
+                    if entry & CUE_GROUP != 0 {
+                        cues.note_han_words(b, i, usize::from((entry & CUE_GROUP) >> 8));
+                    }
+                    if i >= han.resume_at
+                        && let Some((s, e, kind)) = lex.match_at(b, i, entry, han.resume_at)
+                    {
+                        han.on_match(line, s, e, kind, han_spans);
+                    }
                 }
                 i += 3;
             } else {
@@ -124,7 +137,7 @@ fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
         if end < i {
             seen = classes(&b[start..end]);
         }
-        classify_token(line, start, end, seen, spans);
+        classify_token(line, start, end, seen, cues, spans);
     }
     if han.non_ascii {
         han.finish(line, han_spans);
@@ -192,76 +205,17 @@ fn push(spans: &mut Vec<Span>, s: usize, e: usize, entity: Entity, confidence: f
     spans.push((s, e, Found::Builtin(entity), confidence));
 }
 
-/// Up to `chars` characters of the line before byte `at`.
-fn before(line: &str, at: usize, chars: usize) -> &str {
-    let head = &line[..at];
-    let start = head
-        .char_indices()
-        .rev()
-        .nth(chars.saturating_sub(1))
-        .map_or(0, |(i, _)| i);
-    &head[start..]
-}
-
-/// Context words for one kind of value; ASCII words match in any case. Each set compiles to
-/// one automaton on first use, so a window is searched once, not once per word.
-struct Cues {
-    words: &'static [&'static str],
-    automaton: OnceLock<AhoCorasick>,
-}
-
-impl Cues {
-    const fn new(words: &'static [&'static str]) -> Cues {
-        Cues {
-            words,
-            automaton: OnceLock::new(),
-        }
-    }
-
-    fn occur_in(&self, window: &str) -> bool {
-        self.automaton
-            .get_or_init(|| {
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(self.words)
-                    .expect("cue words are plain strings")
-            })
-            .is_match(window)
-    }
-}
-
-/// Words right before a number that say it is an order, transaction or serial number.
-static NOT_PERSONAL: Cues = Cues::new(&[
-    "订单",
-    "单号",
-    "流水",
-    "交易号",
-    "编号",
-    "序列号",
-    "工单",
-    "批次",
-    "order",
-    "txn",
-    "trade",
-    "serial",
-]);
-
-static ID_CUES: Cues = Cues::new(&["身份证", "证件", "身份号", "idcard", "id_card"]);
-static CARD_CUES: Cues = Cues::new(&["卡", "card", "银行", "账户", "账号", "pan"]);
-static IMEI_CUES: Cues = Cues::new(&["imei", "设备", "串号", "终端"]);
-static PASSPORT_CUES: Cues = Cues::new(&["护照", "passport"]);
-static PERMIT_CUES: Cues = Cues::new(&["通行证", "permit"]);
-static QQ_CUES: Cues = Cues::new(&["qq"]);
-static WECHAT_CUES: Cues = Cues::new(&["微信", "wechat", "weixin"]);
-static POSTAL_CUES: Cues = Cues::new(&["邮编", "邮政编码", "zip", "postcode"]);
-static BIRTH_CUES: Cues = Cues::new(&["出生", "生日", "birth", "dob"]);
-static IMSI_CUES: Cues = Cues::new(&["imsi"]);
-static ICCID_CUES: Cues = Cues::new(&["iccid", "sim"]);
-
 /// One token at `s..e`; `seen` is the union of its byte classes.
-fn classify_token(line: &str, s: usize, e: usize, seen: u8, spans: &mut Vec<Span>) {
+fn classify_token(
+    line: &str,
+    s: usize,
+    e: usize,
+    seen: u8,
+    cues: &CueTrail,
+    spans: &mut Vec<Span>,
+) {
     let t = &line.as_bytes()[s..e];
-    let ctx = || before(line, s, 12);
+    let cue = |cue: Cue| cues.before(line, s, 12, cue);
     let letters = seen & LETTER != 0;
     let (at, colon, dot, dash) = (
         seen & AT != 0,
@@ -301,10 +255,7 @@ fn classify_token(line: &str, s: usize, e: usize, seen: u8, spans: &mut Vec<Span
             push(spans, s, e, Entity::Landline, 0.85);
         } else if validate::mobile(t) {
             push(spans, s, e, Entity::Mobile, 0.9);
-        } else if count(t, b'-') == 2
-            && validate::birth_date(&line[s..e])
-            && BIRTH_CUES.occur_in(ctx())
-        {
+        } else if count(t, b'-') == 2 && validate::birth_date(&line[s..e]) && cue(Cue::BIRTH) {
             push(spans, s, e, Entity::DateOfBirth, 0.8);
         }
         return;
@@ -313,7 +264,7 @@ fn classify_token(line: &str, s: usize, e: usize, seen: u8, spans: &mut Vec<Span
         return;
     }
     if !letters {
-        classify_digits(line, s, e, spans);
+        classify_digits(line, s, e, cues, spans);
         return;
     }
     // Letters and digits.
@@ -328,7 +279,7 @@ fn classify_token(line: &str, s: usize, e: usize, seen: u8, spans: &mut Vec<Span
     }
     match t.len() {
         18 if matches!(t[17], b'X' | b'x') && t[..17].iter().all(u8::is_ascii_digit) => {
-            classify_digits(line, s, e, spans)
+            classify_digits(line, s, e, cues, spans)
         }
         18 => {
             if validate::uscc(t).is_some() {
@@ -340,23 +291,23 @@ fn classify_token(line: &str, s: usize, e: usize, seen: u8, spans: &mut Vec<Span
                 push(spans, s, e, Entity::Vin, 0.9);
             }
         }
-        8..=10 if validate::passport(t) && PASSPORT_CUES.occur_in(ctx()) => {
+        8..=10 if validate::passport(t) && cue(Cue::PASSPORT) => {
             push(spans, s, e, Entity::Passport, 0.85)
         }
-        8..=10 if validate::hk_macao_permit(t) && PERMIT_CUES.occur_in(ctx()) => {
+        8..=10 if validate::hk_macao_permit(t) && cue(Cue::PERMIT) => {
             push(spans, s, e, Entity::HkMacaoPermit, 0.8)
         }
         _ => {
-            if validate::wechat_id(t) && WECHAT_CUES.occur_in(ctx()) {
+            if validate::wechat_id(t) && cue(Cue::WECHAT) {
                 push(spans, s, e, Entity::Wechat, 0.75);
             }
         }
     }
 }
 
-fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
+fn classify_digits(line: &str, s: usize, e: usize, cues: &CueTrail, spans: &mut Vec<Span>) {
     let t = &line.as_bytes()[s..e];
-    let cue = |cues: &Cues| cues.occur_in(before(line, s, 8));
+    let cue = |cue: Cue| cues.before(line, s, 8, cue);
     let resident = if t.len() == 18 {
         validate::resident_id(t)
     } else {
@@ -379,7 +330,7 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
         18 if validate::hmt_residence_permit(t) => {
             push(spans, s, e, Entity::HmtResidencePermit, 0.9)
         }
-        18 if resident.is_some() && (!cue(&NOT_PERSONAL) || cue(&ID_CUES)) => {
+        18 if resident.is_some() && (!cue(Cue::NOT_PERSONAL) || cue(Cue::ID)) => {
             let checked = resident == Some(Validity::Checked);
             push(
                 spans,
@@ -390,21 +341,21 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
             );
         }
         15 => {
-            if validate::imei(t) && cue(&IMEI_CUES) {
+            if validate::imei(t) && cue(Cue::IMEI) {
                 push(spans, s, e, Entity::Imei, 0.9);
-            } else if validate::imsi(t) && cue(&IMSI_CUES) {
+            } else if validate::imsi(t) && cue(Cue::IMSI) {
                 push(spans, s, e, Entity::Imsi, 0.85);
-            } else if validate::resident_id(t).is_some() && cue(&ID_CUES) {
+            } else if validate::resident_id(t).is_some() && cue(Cue::ID) {
                 push(spans, s, e, Entity::ResidentId, 0.8);
             }
         }
         16..=20 => {
-            if validate::iccid(t) && cue(&ICCID_CUES) {
+            if validate::iccid(t) && cue(Cue::ICCID) {
                 push(spans, s, e, Entity::Iccid, 0.85);
             } else if let Some(v) = validate::bank_card(t) {
                 let ok = match v {
-                    Validity::Checked => !cue(&NOT_PERSONAL),
-                    Validity::Plausible => cue(&CARD_CUES),
+                    Validity::Checked => !cue(Cue::NOT_PERSONAL),
+                    Validity::Plausible => cue(Cue::CARD),
                 };
                 if ok {
                     push(
@@ -429,17 +380,17 @@ fn classify_digits(line: &str, s: usize, e: usize, spans: &mut Vec<Span>) {
                 push(spans, s - lead, end, Entity::Mobile, 0.85);
             }
         }
-        6 if validate::postal_code(t) && cue(&POSTAL_CUES) => {
+        6 if validate::postal_code(t) && cue(Cue::POSTAL) => {
             push(spans, s, e, Entity::PostalCode, 0.75)
         }
-        8 if validate::birth_date(&line[s..e]) && cue(&BIRTH_CUES) => {
+        8 if validate::birth_date(&line[s..e]) && cue(Cue::BIRTH) => {
             push(spans, s, e, Entity::DateOfBirth, 0.75)
         }
         _ => {}
     }
     if (5..=11).contains(&t.len())
         && validate::qq(t)
-        && cue(&QQ_CUES)
+        && cue(Cue::QQ)
         && !spans.iter().any(|sp| sp.0 <= s && sp.1 >= e)
     {
         push(spans, s, e, Entity::Qq, 0.75);
@@ -501,7 +452,10 @@ struct Lexicon {
 
 const PLACE: u16 = 1 << 15;
 const STREET: u16 = 1 << 14;
-const BUCKET: u16 = STREET - 1;
+/// The number (from 1) of the group of context words that start with the character (see
+/// [`cues`]), in six bits.
+const CUE_GROUP: u16 = 0x3F << 8;
+const BUCKET: u16 = 0xFF;
 
 impl Lexicon {
     fn new(words: &[(&'static str, Lex)]) -> Lexicon {
@@ -529,7 +483,10 @@ impl Lexicon {
             }
             if *entry & BUCKET == 0 {
                 lex.buckets.push(Vec::new());
-                *entry |= u16::try_from(lex.buckets.len()).expect("fewer buckets than BUCKET");
+                let bucket = u16::try_from(lex.buckets.len())
+                    .ok()
+                    .filter(|&n| n <= BUCKET);
+                *entry |= bucket.expect("fewer buckets than BUCKET");
             }
             lex.buckets[usize::from(*entry & BUCKET) - 1].push((lead, word, kind));
         }
@@ -537,6 +494,14 @@ impl Lexicon {
             // Leftmost first, then longest; stable, so of two equal words the first listed
             // wins, as in an automaton.
             bucket.sort_by_key(|&(lead, word, _)| std::cmp::Reverse((lead, word.len())));
+        }
+        for (first, group) in cues::cue_words().han_firsts() {
+            lex.involved.insert(first);
+            let slot = charset::han_slot(first as u32).expect("cue words start with Han");
+            let group = u16::try_from(group << 8)
+                .ok()
+                .filter(|g| g & !CUE_GROUP == 0);
+            lex.han[slot] |= group.expect("at most 63 groups of Han context words");
         }
         lex
     }
@@ -869,6 +834,7 @@ fn resolve(line: &str, line_no: u64, spans: &mut [Span], out: &mut Vec<Finding>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aho_corasick::AhoCorasick;
     use proptest::prelude::*;
 
     /// Every lexicon match in `line`, walked as [`scan_line`] walks it.
@@ -917,6 +883,40 @@ mod tests {
         fn eight_digits_at_once(bytes in proptest::array::uniform8(prop_oneof![b'0'..=b'9', any::<u8>()])) {
             let x = u64::from_le_bytes(bytes);
             prop_assert_eq!(all_digits8(x), bytes.iter().all(u8::is_ascii_digit));
+        }
+
+        /// Context words are found before every position exactly where an automaton over the
+        /// window of characters before it finds them: Han words overlapping lexicon words,
+        /// ASCII words in any case inside longer identifiers, words cut by the window's edge.
+        #[test]
+        fn context_words_match_an_automaton(picks in proptest::collection::vec(0usize..1000, 0..24)) {
+            let words: Vec<&str> = cues::WORDS.iter().flat_map(|(_, list)| list.iter().copied()).collect();
+            let filler = ["持卡人", "身份证件", "IdCard", "Sim", "PassPort", "订单号", "1", "x_", "，", "😀", "é", " "];
+            let line: String = picks
+                .iter()
+                .map(|&p| match p % 4 {
+                    0 => filler[p % filler.len()].to_owned(),
+                    1 => words[p % words.len()].to_ascii_uppercase(),
+                    _ => words[p % words.len()].to_owned(),
+                })
+                .collect();
+            let engine = Engine::builtin("general").unwrap();
+            let mut scratch = Scratch::default();
+            scan_line(&engine, &line, &mut scratch);
+            for (cue, list) in cues::WORDS {
+                let automaton = AhoCorasick::builder().ascii_case_insensitive(true).build(list).unwrap();
+                for at in (0..=line.len()).filter(|&at| line.is_char_boundary(at)) {
+                    for chars in [8, 12] {
+                        let window = &line[..at];
+                        let start = window.char_indices().rev().nth(chars - 1).map_or(0, |(i, _)| i);
+                        prop_assert_eq!(
+                            scratch.cues.before(&line, at, chars, cue),
+                            automaton.is_match(&window[start..]),
+                            "{:?} at {} within {}", cue, at, chars
+                        );
+                    }
+                }
+            }
         }
 
         /// Whatever the text, every finding lies inside its line, on character boundaries,
