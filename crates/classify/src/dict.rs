@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
-use crate::charset::{HanSet, HanWords};
+use crate::charset::{self, HanSet, HanWords};
 
 /// Code and name of every province, prefecture and county (MCA list as of 2025-12-31).
 const DIVISIONS_TSV: &str = include_str!("../data/divisions.tsv");
@@ -110,9 +110,13 @@ static SURNAME_CHARS: HanSet = HanSet::new(SURNAMES);
 
 /// Length in characters of the surname `name` starts with, if it starts with one.
 pub fn surname_len(name: &str) -> Option<usize> {
-    // Every compound surname is two three-byte characters: compare six bytes at once.
+    // Every compound surname is two three-byte characters: compare six bytes as one number
+    // (a slice comparison per surname was a call to memcmp each).
+    static FIRSTS: HanSet = HanSet::first_chars(&COMPOUND_SURNAMES);
+    static KEYS: [u64; 26] = pair_keys(&COMPOUND_SURNAMES);
     if let Some(head) = name.as_bytes().first_chunk::<6>()
-        && COMPOUND_SURNAMES.iter().any(|s| s.as_bytes() == head)
+        && FIRSTS.contains_scalar(charset::decode3(head[0], head[1], head[2]))
+        && KEYS.contains(&pair_key(head))
     {
         return Some(2);
     }
@@ -137,11 +141,14 @@ pub fn ends_name(c: char) -> bool {
 /// compound surname), all Han. A single dot-separated form (少数民族 transliterations such as
 /// 阿卜杜·热合曼) is accepted too.
 pub fn is_person_name(s: &str) -> bool {
-    if let Some((a, b)) = s.split_once('·') {
+    // 0xC2 leads '·' and never occurs in Han text: a byte test before the split.
+    if s.as_bytes().contains(&0xC2)
+        && let Some((a, b)) = s.split_once('·')
+    {
         let ok = |p: &str| (1..=6).contains(&p.chars().count()) && p.chars().all(is_han);
         return ok(a) && ok(b);
     }
-    let n = s.chars().count();
+    let n = charset::count_chars(s.as_bytes());
     let Some(surname) = surname_len(s) else {
         return false;
     };
@@ -164,7 +171,28 @@ fn looks_like_word(s: &str) -> bool {
         "方式", "时间", "常用", "公开", "国家", "海外", "城市", "程序", "华东", "华南", "华北",
         "东北", "西北",
     ];
-    WORDS.contains(&s)
+    static KEYS: [u64; 24] = pair_keys(&WORDS);
+    <&[u8; 6]>::try_from(s.as_bytes()).is_ok_and(|pair| KEYS.contains(&pair_key(pair)))
+}
+
+/// The six UTF-8 bytes of two three-byte characters as one number.
+const fn pair_key(p: &[u8; 6]) -> u64 {
+    u64::from_le_bytes([p[0], p[1], p[2], p[3], p[4], p[5], 0, 0])
+}
+
+/// [`pair_key`] of each word, all two three-byte characters (checked at compile time).
+const fn pair_keys<const N: usize>(words: &[&str; N]) -> [u64; N] {
+    let mut keys = [0; N];
+    let mut i = 0;
+    while i < N {
+        let Some(pair) = words[i].as_bytes().first_chunk::<6>() else {
+            panic!("a word of two three-byte characters");
+        };
+        assert!(words[i].len() == 6, "a word of two three-byte characters");
+        keys[i] = pair_key(pair);
+        i += 1;
+    }
+    keys
 }
 
 /// The 56 recognised ethnic groups.
@@ -446,6 +474,19 @@ mod tests {
         assert!(is_ethnicity("蒙古"));
         assert!(!is_ethnicity("汉堡"));
         assert!(is_gender("女"));
+    }
+
+    #[test]
+    fn compound_surnames_dotted_names_and_common_words() {
+        assert_eq!(surname_len("诸葛亮"), Some(2));
+        assert_eq!(surname_len("澹台明"), Some(2));
+        assert_eq!(surname_len("澹明"), None, "澹 alone is no common surname");
+        assert!(is_person_name("司马光"));
+        assert!(!is_person_name("司马"), "a surname alone");
+        assert!(is_person_name("阿卜杜·热合曼"));
+        assert!(!is_person_name("阿卜杜·"));
+        assert!(!is_person_name("高级"), "a word that starts with a surname");
+        assert!(is_person_name("高明"));
     }
 
     #[test]
