@@ -87,6 +87,9 @@ pub struct HanWords {
 /// division names, so they are grouped again by their second character.
 #[derive(Default)]
 struct Bucket {
+    /// A bit per second character (see [`second_bit`]): most characters that start a word are
+    /// followed by none of its second characters, told here without a search.
+    second_bits: u64,
     /// The second characters, one per group (see [`char_key`]).
     seconds: Vec<u32>,
     /// Words of two characters or more by second character, longest first.
@@ -103,6 +106,11 @@ fn char_key(b: &[u8]) -> Option<u32> {
     Some(u32::from_le_bytes(key))
 }
 
+/// The bit of a second character's key in [`Bucket::second_bits`].
+fn second_bit(key: u32) -> u64 {
+    1 << (key.wrapping_mul(0x9E37_79B9) >> 26)
+}
+
 impl Bucket {
     fn add(&mut self, word: String) {
         let first = utf8_len(word.as_bytes()[0]);
@@ -113,6 +121,7 @@ impl Bucket {
         let group = match self.seconds.iter().position(|&c| c == second) {
             Some(group) => group,
             None => {
+                self.second_bits |= second_bit(second);
                 self.seconds.push(second);
                 self.groups.push(Vec::new());
                 self.groups.len() - 1
@@ -125,6 +134,9 @@ impl Bucket {
     /// this bucket's.
     fn longest_at(&self, b: &[u8], first: usize) -> Option<&str> {
         let longer = char_key(&b[first..]).and_then(|second| {
+            if self.second_bits & second_bit(second) == 0 {
+                return None;
+            }
             let group = self.seconds.iter().position(|&c| c == second)?;
             self.groups[group]
                 .iter()

@@ -138,6 +138,7 @@ fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
             seen = classes(&b[start..end]);
         }
         classify_token(line, start, end, seen, cues, spans);
+        cues.note_letters((seen >> LETTERS_SHIFT) as u32);
     }
     if han.non_ascii {
         han.finish(line, han_spans);
@@ -150,32 +151,36 @@ fn scan_line(engine: &Engine, line: &str, scratch: &mut Scratch) {
     }
 }
 
-/// What a byte is inside an identifier-like run of ASCII; 0 for bytes that end the run.
-const DIGIT: u8 = 1;
-const LETTER: u8 = 2;
-const AT: u8 = 4;
-const COLON: u8 = 8;
-const DOT: u8 = 16;
-const DASH: u8 = 32;
+/// What a byte is inside an identifier-like run of ASCII (0 for bytes that end the run): its
+/// class in the low byte and, for a letter, its bit of [`cues::letter_bit`] above, so cutting
+/// the tokens also tells the context words which letters the line has so far.
+const DIGIT: u64 = 1;
+const LETTER: u64 = 2;
+const AT: u64 = 4;
+const COLON: u64 = 8;
+const DOT: u64 = 16;
+const DASH: u64 = 32;
 /// `_`, `%` and `+`: inside identifiers, but saying nothing about their shape.
-const JOIN: u8 = 64;
-const ALNUM: u8 = DIGIT | LETTER;
+const JOIN: u64 = 64;
+const ALNUM: u64 = DIGIT | LETTER;
+const LETTERS_SHIFT: u32 = 8;
 
-static TOKEN_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
+static TOKEN_CLASS: [u64; 256] = {
+    let mut t = [0u64; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        t[b] = match c {
-            b'0'..=b'9' => DIGIT,
-            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
-            b'@' => AT,
-            b':' => COLON,
-            b'.' => DOT,
-            b'-' => DASH,
-            b'_' | b'%' | b'+' => JOIN,
-            _ => 0,
-        };
+        t[b] = (cues::letter_bit(c) as u64) << LETTERS_SHIFT
+            | match c {
+                b'0'..=b'9' => DIGIT,
+                b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+                b'@' => AT,
+                b':' => COLON,
+                b'.' => DOT,
+                b'-' => DASH,
+                b'_' | b'%' | b'+' => JOIN,
+                _ => 0,
+            };
         b += 1;
     }
     t
@@ -192,7 +197,7 @@ fn all_digits8(x: u64) -> bool {
 }
 
 /// The union of the classes of `t`'s bytes.
-fn classes(t: &[u8]) -> u8 {
+fn classes(t: &[u8]) -> u64 {
     t.iter()
         .fold(0, |seen, &c| seen | TOKEN_CLASS[usize::from(c)])
 }
@@ -210,7 +215,7 @@ fn classify_token(
     line: &str,
     s: usize,
     e: usize,
-    seen: u8,
+    seen: u64,
     cues: &CueTrail,
     spans: &mut Vec<Span>,
 ) {

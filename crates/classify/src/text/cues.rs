@@ -74,6 +74,8 @@ pub struct CueWords {
     ascii: [Vec<(Word, u32)>; 26],
     /// The letters the ASCII words are filed under.
     ascii_keys: u32,
+    /// Per kind (by bit number), the letters of each of its ASCII words.
+    ascii_needs: [Vec<u32>; 16],
 }
 
 /// Letters from the rarest in logs to the commonest, the hexadecimal digits last: a word filed
@@ -91,17 +93,27 @@ impl CueWords {
 /// The set of ASCII letters (either case) in `t`, a bit each: a window can hold a word only
 /// if it has all the word's letters, which rules out most windows before any comparison.
 fn letters(t: &[u8]) -> u32 {
-    static BITS: [u32; 256] = {
-        let mut bits = [0; 256];
-        let mut c = 0;
-        while c < 26 {
-            bits[b'a' as usize + c] = 1 << c;
-            bits[b'A' as usize + c] = 1 << c;
-            c += 1;
-        }
-        bits
-    };
-    t.iter().fold(0, |seen, &c| seen | BITS[usize::from(c)])
+    t.iter()
+        .fold(0, |seen, &c| seen | LETTER_BITS[usize::from(c)])
+}
+
+static LETTER_BITS: [u32; 256] = {
+    let mut bits = [0; 256];
+    let mut c = 0;
+    while c < 256 {
+        bits[c] = letter_bit(c as u8);
+        c += 1;
+    }
+    bits
+};
+
+/// The bit of an ASCII letter (either case) in a set of letters; 0 for other bytes.
+pub const fn letter_bit(c: u8) -> u32 {
+    if c.is_ascii_alphabetic() {
+        1 << (c.to_ascii_lowercase() - b'a')
+    } else {
+        0
+    }
 }
 
 pub fn cue_words() -> &'static CueWords {
@@ -111,12 +123,14 @@ pub fn cue_words() -> &'static CueWords {
             han: Vec::new(),
             ascii: Default::default(),
             ascii_keys: 0,
+            ascii_needs: Default::default(),
         };
         for (cue, list) in WORDS {
             for &word in list {
                 let first = word.chars().next().expect("no empty cue word");
                 if first.is_ascii_lowercase() {
                     let needs = letters(word.as_bytes());
+                    words.ascii_needs[cue.0.trailing_zeros() as usize].push(needs);
                     let key = RARE_FIRST
                         .iter()
                         .map(|&c| c - b'a')
@@ -156,11 +170,20 @@ pub fn cue_words() -> &'static CueWords {
 pub struct CueTrail {
     /// Occurrences: byte range and kinds.
     hits: Vec<(usize, usize, u16)>,
+    /// The letters of the ASCII tokens so far (see [`letters`]): ASCII words lie in tokens,
+    /// so a window can hold one only if these include all its letters.
+    letters: u32,
 }
 
 impl CueTrail {
     pub fn clear(&mut self) {
         self.hits.clear();
+        self.letters = 0;
+    }
+
+    /// Notes the letters of a token the scanner cut.
+    pub fn note_letters(&mut self, letters: u32) {
+        self.letters |= letters;
     }
 
     /// Notes the Han words of group `group` (see [`CueWords::han_firsts`]) starting at byte `i`.
@@ -182,24 +205,35 @@ impl CueTrail {
                 && at - s <= 4 * chars
                 && (at - s <= chars || charset::count_chars(&b[s..at]) <= chars)
         });
-        han || ascii_word_in(window(b, at, chars), cue)
+        han || {
+            let possible = cue_words().ascii_needs[cue.0.trailing_zeros() as usize]
+                .iter()
+                .any(|&needs| needs & !self.letters == 0);
+            possible && {
+                let (window, has) = window(b, at, chars);
+                ascii_word_in(window, has, cue)
+            }
+        }
     }
 }
 
-/// The bytes of the `chars` characters before byte `at` (fewer at the start of the line).
-fn window(b: &[u8], at: usize, chars: usize) -> &[u8] {
-    let (mut start, mut seen) = (at, 0);
+/// The bytes of the `chars` characters before byte `at` (fewer at the start of the line), and
+/// the set of letters in them (see [`letters`]), in one walk back.
+fn window(b: &[u8], at: usize, chars: usize) -> (&[u8], u32) {
+    let (mut start, mut seen, mut has) = (at, 0, 0);
     while start > 0 && seen < chars {
         start -= 1;
-        seen += usize::from(b[start] & 0xC0 != 0x80);
+        let c = b[start];
+        seen += usize::from(c & 0xC0 != 0x80);
+        has |= LETTER_BITS[usize::from(c)];
     }
-    &b[start..at]
+    (&b[start..at], has)
 }
 
-/// Whether an ASCII word of kind `cue` occurs in `window`, in any case.
-fn ascii_word_in(window: &[u8], cue: Cue) -> bool {
+/// Whether an ASCII word of kind `cue` occurs in `window`, whose letters are `has`, in any
+/// case.
+fn ascii_word_in(window: &[u8], has: u32, cue: Cue) -> bool {
     let words = cue_words();
-    let has = letters(window);
     let mut keys = has & words.ascii_keys;
     while keys != 0 {
         let key = keys.trailing_zeros();
