@@ -118,7 +118,9 @@ mod tests {
         assert!(error.to_string().contains("line 4"), "{error}");
         let fits = b"0123456789\nab\n\n0123456789\n";
         out.clear();
-        LineCap::new(Trickle(fits), 10).read_to_end(&mut out).unwrap();
+        LineCap::new(Trickle(fits), 10)
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, fits);
     }
 
