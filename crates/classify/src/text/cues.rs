@@ -67,20 +67,12 @@ pub const WORDS: [(Cue, &[&str]); 12] = [
 /// A word and the kinds (bits of [`Cue`]) it is a word of.
 type Word = (&'static [u8], u16);
 
-/// The words by first character: Han words in groups for the lexicon's table, ASCII words by
-/// their rarest letter (see [`RARE_FIRST`]) with the letters each needs (see [`letters`]).
+/// The words: Han words grouped by first character for the lexicon's table, ASCII words by
+/// kind (by bit number), each with the letters it needs (see [`letters`]).
 pub struct CueWords {
     han: Vec<(char, Vec<Word>)>,
-    ascii: [Vec<(Word, u32)>; 26],
-    /// The letters the ASCII words are filed under.
-    ascii_keys: u32,
-    /// Per kind (by bit number), the letters of each of its ASCII words.
-    ascii_needs: [Vec<u32>; 16],
+    ascii: [Vec<(&'static [u8], u32)>; 16],
 }
-
-/// Letters from the rarest in logs to the commonest, the hexadecimal digits last: a word filed
-/// under its rarest letter is looked at only for windows with that letter.
-const RARE_FIRST: &[u8; 26] = b"qzjxkvwyhgmpulorinstdcbafe";
 
 impl CueWords {
     /// The first characters of the Han words with their group's number (from 1), for the
@@ -122,26 +114,13 @@ pub fn cue_words() -> &'static CueWords {
         let mut words = CueWords {
             han: Vec::new(),
             ascii: Default::default(),
-            ascii_keys: 0,
-            ascii_needs: Default::default(),
         };
         for (cue, list) in WORDS {
             for &word in list {
                 let first = word.chars().next().expect("no empty cue word");
                 if first.is_ascii_lowercase() {
-                    let needs = letters(word.as_bytes());
-                    words.ascii_needs[cue.0.trailing_zeros() as usize].push(needs);
-                    let key = RARE_FIRST
-                        .iter()
-                        .map(|&c| c - b'a')
-                        .find(|&letter| needs & 1 << letter != 0)
-                        .expect("an ASCII cue word has a letter");
-                    words.ascii_keys |= 1 << key;
-                    let bucket = &mut words.ascii[usize::from(key)];
-                    match bucket.iter_mut().find(|((w, _), _)| *w == word.as_bytes()) {
-                        Some(((_, kinds), _)) => *kinds |= cue.0,
-                        None => bucket.push(((word.as_bytes(), cue.0), needs)),
-                    }
+                    words.ascii[cue.0.trailing_zeros() as usize]
+                        .push((word.as_bytes(), letters(word.as_bytes())));
                     continue;
                 }
                 assert!(
@@ -205,15 +184,11 @@ impl CueTrail {
                 && at - s <= 4 * chars
                 && (at - s <= chars || charset::count_chars(&b[s..at]) <= chars)
         });
-        han || {
-            let possible = cue_words().ascii_needs[cue.0.trailing_zeros() as usize]
-                .iter()
-                .any(|&needs| needs & !self.letters == 0);
-            possible && {
-                let (window, has) = window(b, at, chars);
-                ascii_word_in(window, has, cue)
-            }
-        }
+        let ascii = &cue_words().ascii[cue.0.trailing_zeros() as usize];
+        han || (ascii.iter().any(|&(_, needs)| needs & !self.letters == 0) && {
+            let (window, has) = window(b, at, chars);
+            ascii_word_in(ascii, window, has)
+        })
     }
 }
 
@@ -230,26 +205,16 @@ fn window(b: &[u8], at: usize, chars: usize) -> (&[u8], u32) {
     (&b[start..at], has)
 }
 
-/// Whether an ASCII word of kind `cue` occurs in `window`, whose letters are `has`, in any
-/// case.
-fn ascii_word_in(window: &[u8], has: u32, cue: Cue) -> bool {
-    let words = cue_words();
-    let mut keys = has & words.ascii_keys;
-    while keys != 0 {
-        let key = keys.trailing_zeros();
-        keys &= keys - 1;
-        for &((word, kinds), needs) in &words.ascii[key as usize] {
-            if kinds & cue.0 == 0 || needs & !has != 0 || word.len() > window.len() {
-                continue;
-            }
+/// Whether one of `words` (lower case, with the letters each needs) occurs in `window`,
+/// whose letters are `has`, in any case.
+fn ascii_word_in(words: &[(&[u8], u32)], window: &[u8], has: u32) -> bool {
+    words.iter().any(|&(word, needs)| {
+        needs & !has == 0
+            && word.len() <= window.len()
             // Words start with a lower-case letter: one byte rules out most places.
-            let found = (0..=window.len() - word.len()).any(|p| {
-                window[p] | 0x20 == word[0] && window[p..p + word.len()].eq_ignore_ascii_case(word)
-            });
-            if found {
-                return true;
-            }
-        }
-    }
-    false
+            && (0..=window.len() - word.len()).any(|p| {
+                window[p] | 0x20 == word[0]
+                    && window[p..p + word.len()].eq_ignore_ascii_case(word)
+            })
+    })
 }
