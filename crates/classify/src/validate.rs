@@ -404,19 +404,30 @@ pub fn ipv4(s: &[u8]) -> bool {
 
 /// IPv6 in any textual form the standard library accepts, with at least two colons.
 pub fn ipv6(s: &[u8]) -> bool {
-    let colons = s.iter().filter(|&&b| b == b':').count();
-    // Eight groups, or fewer with "::", or six with an IPv4 tail: anything else (a time such
-    // as 13:54:36, common in logs) cannot parse, and the parser costs a few hundred
-    // instructions a try.
-    let compressed = colons >= 2 && s.windows(2).any(|w| w == b"::");
-    if colons == 7 && !compressed {
-        // The full form, the commonest: eight groups of one to four hex digits, all the
-        // parser would check.
-        return s
-            .split(|&b| b == b':')
-            .all(|g| (1..=4).contains(&g.len()) && g.iter().all(u8::is_ascii_hexdigit));
+    // One walk tells the shape: the colons, whether two touch ("::"), a dot, and whether
+    // every group is one to four hex digits.
+    let (mut colons, mut compressed, mut dot, mut groups_ok, mut group) =
+        (0, false, false, true, 0);
+    for (i, &b) in s.iter().enumerate() {
+        if b == b':' {
+            colons += 1;
+            compressed |= i > 0 && s[i - 1] == b':';
+            groups_ok &= (1..=4).contains(&group);
+            group = 0;
+        } else {
+            dot |= b == b'.';
+            groups_ok &= b.is_ascii_hexdigit();
+            group += 1;
+        }
     }
-    let shaped = compressed || (colons == 6 && s.contains(&b'.'));
+    groups_ok &= (1..=4).contains(&group);
+    // Eight groups, or fewer with "::", or six with an IPv4 tail: anything else (a time such
+    // as 13:54:36, common in logs) cannot parse. The full form, the commonest, is checked
+    // here whole; the parser, which costs a few hundred instructions a try, sees the rest.
+    if colons == 7 && !compressed {
+        return groups_ok;
+    }
+    let shaped = compressed || (colons == 6 && dot);
     (3..=45).contains(&s.len())
         && shaped
         && std::str::from_utf8(s).is_ok_and(|t| t.parse::<std::net::Ipv6Addr>().is_ok())
@@ -492,10 +503,24 @@ pub fn gps_pair(s: &[u8]) -> bool {
     let (Some(x), Some(y)) = (degrees(a), degrees(b)) else {
         return false;
     };
-    (x.abs() <= 90.0 && y.abs() <= 180.0) || (x.abs() <= 180.0 && y.abs() <= 90.0)
+    (x.within(90) && y.within(180)) || (x.within(180) && y.within(90))
 }
 
-fn degrees(s: &[u8]) -> Option<f64> {
+/// The size of a decimal angle, kept exact: compared with whole-degree limits, it needs no
+/// floating-point parse (which cost more than the rest of the check).
+struct Degrees {
+    whole: u32,
+    fraction_is_zero: bool,
+}
+
+impl Degrees {
+    /// Whether the angle's absolute value is at most `limit` degrees.
+    fn within(&self, limit: u32) -> bool {
+        self.whole < limit || (self.whole == limit && self.fraction_is_zero)
+    }
+}
+
+fn degrees(s: &[u8]) -> Option<Degrees> {
     let digits = s.strip_prefix(b"-").unwrap_or(s);
     let dot = memchr::memchr(b'.', digits)?;
     let (int, frac) = (&digits[..dot], &digits[dot + 1..]);
@@ -507,7 +532,10 @@ fn degrees(s: &[u8]) -> Option<f64> {
     {
         return None;
     }
-    std::str::from_utf8(s).ok()?.parse().ok()
+    Some(Degrees {
+        whole: parse_num(int),
+        fraction_is_zero: frac.iter().all(|&b| b == b'0'),
+    })
 }
 
 /// A date of birth: `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYYMMDD` or `YYYY年M月D日`, real, and in the
@@ -633,6 +661,23 @@ mod tests {
         fn ipv6_like_std(t in "([0-9a-fA-F]{0,5}:){0,8}[0-9a-fA-F.]{0,8}|[0-9a-fA-F:.g]{0,40}") {
             let std = t.parse::<std::net::Ipv6Addr>().is_ok() && t.matches(':').count() >= 2;
             proptest::prop_assert_eq!(ipv6(t.as_bytes()), std, "{}", t);
+        }
+
+        /// The same answer as comparing parsed floating-point degrees, near the limits too.
+        #[test]
+        fn gps_pair_like_floats(t in "-?(0|9[0-9]|1[78][0-9]|[0-9]{1,4})[.](0{0,11}|[0-9]{3,11}), ?-?(0|9[0-9]|1[78][0-9]|[0-9]{1,4})[.](0{0,11}|[0-9]{3,11})") {
+            let floats = t.split_once(',').and_then(|(a, b)| {
+                let parse = |p: &str| {
+                    let digits = p.trim_start_matches('-');
+                    let (int, frac) = digits.split_once('.')?;
+                    ((1..=3).contains(&int.len()) && (4..=10).contains(&frac.len()))
+                        .then(|| p.parse::<f64>().ok())?
+                        .map(f64::abs)
+                };
+                Some((parse(a)?, parse(b.strip_prefix(' ').unwrap_or(b))?))
+            });
+            let expected = floats.is_some_and(|(x, y)| (x <= 90.0 && y <= 180.0) || (x <= 180.0 && y <= 90.0));
+            proptest::prop_assert_eq!(gps_pair(t.as_bytes()), expected, "{}", t);
         }
     }
 
