@@ -428,7 +428,8 @@ pub fn ipv6(s: &[u8]) -> bool {
         return groups_ok;
     }
     let shaped = compressed || (colons == 6 && dot);
-    (3..=45).contains(&s.len())
+    // "::" (the unspecified address) is the shortest form the parser takes.
+    (2..=45).contains(&s.len())
         && shaped
         && std::str::from_utf8(s).is_ok_and(|t| t.parse::<std::net::Ipv6Addr>().is_ok())
 }
