@@ -17,7 +17,7 @@ big="$work/big.log"
 while [ "$(stat -c %s "$big" 2>/dev/null || echo 0)" -lt $((mb * 1000 * 1000)) ]; do cat "$log" >> "$big"; done
 for _ in $(seq 10); do cat "$log"; done > "$work/log10"
 
-rustc --edition 2024 -C opt-level=3 bench/text_partition/walk_floor.rs -o "$work/walk_floor"
+rustc --edition 2024 -C opt-level=3 bench/text_partition/walk_floor.rs -o "$work/scan_floor"
 git worktree add --detach -q "$tree" HEAD
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 # "-": the whole scanner; then each part off alone; then all four off.
@@ -28,7 +28,6 @@ for v in $variants; do
     (cd "$tree" && cargo build -q --release -p shuan-classify --example scan_text --target-dir "$target")
     cp "$target/release/examples/scan_text" "$work/scan_$v"
 done
-cp "$work/walk_floor" "$work/scan_floor"
 
 seconds() { "$work/scan_$1" "$2" 2>&1 >/dev/null | awk '{print $3}'; }
 cat "$big" > /dev/null # warm the page cache
